@@ -1,0 +1,59 @@
+/* compose.h - from a validated ticket to the message: renders the subject and
+ * body templates in the email's language, opens and checks the attachments
+ * against the provider's policy, fills the headers, and writes the MIME
+ * message.
+ */
+#ifndef TICKETMAIL_COMPOSE_H
+#define TICKETMAIL_COMPOSE_H
+
+#include "diag.h"
+#include "provider.h"
+#include "ticket.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+struct compose_options {
+	const char *lang;       /* email language; NULL: the ticket's, else the UI's */
+	const char *from_addr;  /* NULL: the ticket's registered email */
+	const char *from_name;  /* NULL: the ticket's name */
+	const char *to_addr;    /* NULL: the provider's official address */
+	time_t date;            /* 0: now */
+	const char *message_id; /* NULL: a new one in the sender's domain */
+	const char *boundary;   /* NULL: random */
+};
+
+enum compose_status {
+	COMPOSE_OK,
+	COMPOSE_ENOINPUT,  /* an attachment is missing: EX_NOINPUT */
+	COMPOSE_EDATA,     /* refused attachment, over a limit: EX_DATAERR */
+	COMPOSE_ECONFIG,   /* broken template: EX_CONFIG */
+	COMPOSE_ESOFTWARE, /* libmagic failure: EX_SOFTWARE */
+	COMPOSE_EIO,       /* write failed: EX_IOERR */
+};
+
+struct compose;
+
+/* Prepares the message; every problem goes to d. *out is allocated (also on
+ * failure it is NULL). */
+enum compose_status compose_prepare(const struct ticket *t, const struct provider *p,
+                                    const struct compose_options *o, struct compose **out,
+                                    struct diags *d);
+/* Writes the whole message to out. On failure *errstr is allocated. */
+enum compose_status compose_write(const struct compose *c, FILE *out, char **errstr);
+/* NULL is safe. */
+void compose_free(struct compose *c);
+
+/* Belong to c. */
+const char *compose_subject(const struct compose *c);
+const char *compose_body(const struct compose *c);
+const char *compose_from(const struct compose *c);
+const char *compose_to(const struct compose *c);
+const char *compose_message_id(const struct compose *c);
+size_t compose_attachment_count(const struct compose *c);
+const char *compose_attachment_name(const struct compose *c, size_t i);
+const char *compose_attachment_type(const struct compose *c, size_t i);
+uint64_t compose_attachment_size(const struct compose *c, size_t i);
+
+#endif

@@ -1,0 +1,55 @@
+/* mime.h - writes one RFC 5322 / MIME message to a FILE*.
+ *
+ * The bytes written are exactly what is spooled, sent and archived: CRLF
+ * line ends only, no line over 998 octets, 7-bit headers (RFC 2047 encoded
+ * words for non-ASCII), text/plain UTF-8 body in quoted-printable or base64
+ * (whichever is smaller), attachments in base64 streamed from their
+ * descriptors in fixed-size chunks.
+ */
+#ifndef TICKETMAIL_MIME_H
+#define TICKETMAIL_MIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+enum mime_status {
+	MIME_EOK,
+	MIME_EINVAL, /* a header value with CR/LF/control, or bad UTF-8 */
+	MIME_EIO,    /* reading an attachment or writing out failed */
+};
+
+struct mime_attachment {
+	int fd;                   /* read with pread() from offset 0 */
+	const char *filename;     /* UTF-8, no control characters */
+	const char *content_type; /* "image/png" */
+	uint64_t size;            /* expected size; a change is an error */
+};
+
+struct mime_message {
+	const char *from_name;  /* UTF-8 display name, may be NULL */
+	const char *from_addr;  /* validated addr-spec */
+	const char *to_addr;    /* validated addr-spec */
+	const char *subject;    /* UTF-8, one line */
+	time_t date;            /* written in the local time zone */
+	const char *message_id; /* "<...@domain>" */
+	const char *user_agent; /* may be NULL */
+	const char *body;       /* UTF-8, LF (or CRLF) line ends */
+	size_t body_len;
+	const struct mime_attachment *attachments;
+	size_t nattachments;
+	const char *boundary; /* NULL: a random one; must contain "=_" */
+};
+
+/* Writes the message. Returns MIME_EOK, or an error with *errstr set to an
+ * allocated message. */
+enum mime_status mime_write(FILE *out, const struct mime_message *m, char **errstr);
+
+/* A new Message-ID "<time.random@domain>" (allocated, caller frees). */
+char *mime_make_message_id(const char *domain);
+/* A new random boundary containing "=_", which no base64 or
+ * quoted-printable text can contain (allocated, caller frees). */
+char *mime_make_boundary(void);
+
+#endif
