@@ -75,7 +75,9 @@ int util_read_file(const char *path, size_t max, char **data_out, size_t *len_ou
 int util_ascii_casecmp(const char *a, const char *b);
 int util_ascii_ncasecmp(const char *a, const char *b, size_t n);
 
-/* Damerau-free Levenshtein distance between two short ASCII strings. */
+/* Edit distance (optimal string alignment: insert, delete, replace, swap
+ * neighbours) between two ASCII strings of at most 64 bytes; (size_t)-1 for
+ * longer ones. */
 size_t util_edit_distance(const char *a, const char *b);
 
 #endif
