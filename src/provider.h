@@ -52,6 +52,9 @@ const char *provider_support_address(const struct provider *p);
 const char *provider_official_domain(const struct provider *p);
 /* Where the user can verify the official address (help-center URL). */
 const char *provider_verify_url(const struct provider *p);
+/* The help center to read before writing ([provider] help_center_url;
+ * verify_url when the profile has none). */
+const char *provider_help_center_url(const struct provider *p);
 /* Typical reply time, as text in the given language; may be NULL. */
 const char *provider_reply_time(const struct provider *p, const char *lang);
 
