@@ -157,8 +157,9 @@ static void compose_fill_vars(const struct compose *c, const struct ticket *t,
 	strbuf_init(&list);
 	for (size_t i = 0; i < c->nattach; i++) {
 		char *size = compose_human_size(attach_size(c->attach[i]));
-		strbuf_addf(&list, "%zu. %s (%s, %s)\n", i + 1, attach_filename(c->attach[i]),
-		            attach_mime_type(c->attach[i]), size);
+		/* One line each, no final newline: the template ends the line. */
+		strbuf_addf(&list, "%s%zu. %s (%s, %s)", i ? "\n" : "", i + 1,
+		            attach_filename(c->attach[i]), attach_mime_type(c->attach[i]), size);
 		free(size);
 	}
 	compose_var_set(vars, "attachments", c->nattach ? strbuf_take(&list) : NULL);
