@@ -1,0 +1,1003 @@
+/* transport.c - SMTP delivery with libcurl, and the sendmail hand-off. */
+#include "transport.h"
+
+#include "i18n.h"
+#include "util.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* libcurl reads the message in chunks this large (its default is 64 KiB). */
+#define TRANSPORT_CHUNK (256 * 1024)
+
+/* RFC 5321 4.5.3.2 client timeouts, in seconds. */
+#define TRANSPORT_GREETING_S 300 /* 4.5.3.2.1, bounds the whole set-up */
+#define TRANSPORT_BLOCK_S    180 /* 4.5.3.2.5, no progress while sending */
+#define TRANSPORT_REPLY_S    600 /* 4.5.3.2.6, the final dot's reply */
+
+/* The command whose reply we are waiting for, as seen on the wire. */
+enum transport_step {
+	TRANSPORT_STEP_CONNECT, /* TCP, implicit TLS, the 220 greeting */
+	TRANSPORT_STEP_EHLO,
+	TRANSPORT_STEP_STARTTLS,
+	TRANSPORT_STEP_AUTH,
+	TRANSPORT_STEP_MAIL,
+	TRANSPORT_STEP_RCPT,
+	TRANSPORT_STEP_DATA,
+	TRANSPORT_STEP_BODY, /* after 354: the message and the final dot */
+	TRANSPORT_STEP_QUIT,
+	TRANSPORT_STEP_COUNT,
+};
+
+enum transport_abort {
+	TRANSPORT_ABORT_NONE,
+	TRANSPORT_ABORT_NO_AUTH,   /* credentials set, server offers no AUTH */
+	TRANSPORT_ABORT_STALL,     /* no upload progress for too long */
+	TRANSPORT_ABORT_READ,      /* reading the message failed */
+	TRANSPORT_ABORT_CHANGED,   /* the file's size changed */
+	TRANSPORT_ABORT_BARE_LINE, /* a bare CR or LF in the message */
+	TRANSPORT_ABORT_COUNT,
+};
+
+struct transport_session {
+	const struct transport_config *cfg;
+	bool debug;
+	long block_s;
+
+	/* the message */
+	int fd;
+	bool seekable;
+	int64_t size; /* -1 when unknown */
+	int64_t offset;
+	bool eof;
+	int read_errno;
+	char last_byte; /* for the bare CR/LF check across chunks */
+
+	/* the protocol, from the debug callback */
+	enum transport_step step;
+	bool tls;           /* the session is encrypted now */
+	bool plain;         /* ... and never will be (allowed loopback) */
+	bool ehlo_auth;     /* the last EHLO reply offered AUTH */
+	bool ehlo_done;     /* ... and is complete */
+	bool auth_ok;       /* 235 received */
+	bool body_reply;    /* a reply came after 354 (the final dot's) */
+	struct strbuf line; /* a reply line being collected */
+	struct strbuf reply;
+	int reply_code;
+	bool reply_open; /* the last reply line had a '-' continuation */
+
+	enum transport_abort abort;
+
+	/* progress */
+	curl_off_t last_ul;
+	struct timespec last_move;
+	struct timespec last_draw;
+	bool drawn;
+};
+
+static const char *const transport_status_names[TRANSPORT_STATUS_COUNT] = {
+    [TRANSPORT_OK] = "ok",
+    [TRANSPORT_ECONFIG] = "config",
+    [TRANSPORT_EINPUT] = "input",
+    [TRANSPORT_ECONNECT] = "connect",
+    [TRANSPORT_ETLS] = "tls",
+    [TRANSPORT_EAUTH] = "auth",
+    [TRANSPORT_ESENDER] = "sender",
+    [TRANSPORT_ERECIPIENT] = "recipient",
+    [TRANSPORT_EMESSAGE] = "message",
+    [TRANSPORT_ELOST_BEFORE_DOT] = "lost-before-dot",
+    [TRANSPORT_EUNKNOWN] = "unknown",
+};
+
+const char *transport_status_name(enum transport_status s)
+{
+	if ((unsigned)s >= TRANSPORT_STATUS_COUNT)
+		return "?";
+	return transport_status_names[s];
+}
+
+void transport_result_init(struct transport_result *r)
+{
+	memset(r, 0, sizeof *r);
+}
+
+void transport_result_finish(struct transport_result *r)
+{
+	free(r->reply);
+	free(r->message);
+	transport_result_init(r);
+}
+
+int transport_exitcode(const struct transport_result *r)
+{
+	switch (r->status) {
+	case TRANSPORT_OK:
+		return EX_OK;
+	case TRANSPORT_ECONFIG:
+		return EX_CONFIG;
+	case TRANSPORT_EINPUT:
+		return EX_NOINPUT;
+	case TRANSPORT_EAUTH:
+		return r->temporary ? EX_TEMPFAIL : EX_NOPERM;
+	case TRANSPORT_EUNKNOWN:
+		return EX_UNAVAILABLE;
+	default:
+		break;
+	}
+	if (r->temporary)
+		return EX_TEMPFAIL;
+	if (r->status == TRANSPORT_ETLS)
+		return EX_PROTOCOL;
+	if (r->status == TRANSPORT_ESENDER || r->status == TRANSPORT_ERECIPIENT ||
+	    r->status == TRANSPORT_EMESSAGE)
+		return EX_DATAERR;
+	return EX_UNAVAILABLE;
+}
+
+/* Sets the result; fmt is already translated. Returns the status. */
+static enum transport_status transport_fail(struct transport_result *res,
+                                            enum transport_status status, bool temporary,
+                                            const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static enum transport_status transport_fail(struct transport_result *res,
+                                            enum transport_status status, bool temporary,
+                                            const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	free(res->message);
+	res->message = xvasprintf(fmt, ap);
+	va_end(ap);
+	res->status = status;
+	res->temporary = temporary;
+	return status;
+}
+
+/* ---- checking the input ------------------------------------------------ */
+
+/* An envelope address must not be able to change the SMTP command it is
+ * put into: libcurl 7.88 passes CR and LF through to the server. */
+static bool transport_address_ok(const char *addr)
+{
+	size_t len = strlen(addr);
+	if (len == 0 || len > 254 || !utf8_valid(addr, len, NULL))
+		return false;
+	const char *at = strrchr(addr, '@');
+	if (!at || at == addr || at[1] == '\0')
+		return false;
+	size_t i = 0;
+	while (i < len) {
+		uint32_t cp;
+		size_t n = utf8_decode(addr + i, len - i, &cp);
+		if (n == 0 || cp <= 0x20 || cp == '<' || cp == '>' || cp == 0x7F ||
+		    util_forbidden_char(cp, false))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+static bool transport_host_is_loopback(const char *host)
+{
+	return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "[::1]") == 0 ||
+	       strcmp(host, "::1") == 0 || util_ascii_casecmp(host, "localhost") == 0;
+}
+
+/* Parses TICKETMAIL_SMTP_TIMEOUT; *ok_out false when set but invalid. */
+static long transport_env_timeout(long fallback, bool *ok_out)
+{
+	const char *env = getenv("TICKETMAIL_SMTP_TIMEOUT");
+	*ok_out = true;
+	if (!env || !*env)
+		return fallback;
+	char *end;
+	errno = 0;
+	long v = strtol(env, &end, 10);
+	if (errno || *end || v <= 0 || v > 86400) {
+		*ok_out = false;
+		return fallback;
+	}
+	return v;
+}
+
+/* Parsed URL parts the checks need. */
+struct transport_url {
+	bool smtps;
+	bool plain; /* no TLS at all */
+	char *host; /* allocated by libcurl */
+};
+
+static enum transport_status transport_check_url(const struct transport_config *c,
+                                                 struct transport_url *u,
+                                                 struct transport_result *res)
+{
+	if (!c->url || !*c->url)
+		return transport_fail(res, TRANSPORT_ECONFIG, false, _("no SMTP server URL"));
+	CURLU *h = curl_url();
+	char *scheme = NULL, *userinfo = NULL;
+	enum transport_status st = TRANSPORT_OK;
+	if (!h)
+		return transport_fail(res, TRANSPORT_ECONFIG, false, "%s", _("out of memory"));
+	if (curl_url_set(h, CURLUPART_URL, c->url, 0) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_HOST, &u->host, 0) != CURLUE_OK) {
+		st = transport_fail(res, TRANSPORT_ECONFIG, false,
+		                    _("%s: not a valid smtps:// or smtp:// URL"), c->url);
+		goto out;
+	}
+	if (strcmp(scheme, "smtps") != 0 && strcmp(scheme, "smtp") != 0) {
+		st = transport_fail(res, TRANSPORT_ECONFIG, false,
+		                    _("%s: the URL must start with smtps:// or smtp://"), c->url);
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_USER, &userinfo, 0) == CURLUE_OK) {
+		st = transport_fail(res, TRANSPORT_ECONFIG, false,
+		                    _("the SMTP URL must not contain a user name or password; "
+		                      "configure them separately"));
+		goto out;
+	}
+	u->smtps = strcmp(scheme, "smtps") == 0;
+	u->plain = !u->smtps && c->allow_plain_loopback && transport_host_is_loopback(u->host);
+out:
+	curl_free(scheme);
+	curl_free(userinfo);
+	curl_url_cleanup(h);
+	return st;
+}
+
+static enum transport_status transport_check_config(const struct transport_config *c,
+                                                    const char *from, const char *to,
+                                                    struct transport_result *res)
+{
+	if (!from || !transport_address_ok(from)) {
+		char *v = from ? util_visible(from, strlen(from)) : xstrdup("");
+		transport_fail(res, TRANSPORT_ECONFIG, false,
+		               _("invalid envelope sender \"%s\": no spaces, control "
+		                 "characters or <> allowed"),
+		               v);
+		free(v);
+		return res->status;
+	}
+	if (!to || !transport_address_ok(to)) {
+		char *v = to ? util_visible(to, strlen(to)) : xstrdup("");
+		transport_fail(res, TRANSPORT_ECONFIG, false,
+		               _("invalid envelope recipient \"%s\": no spaces, control "
+		                 "characters or <> allowed"),
+		               v);
+		free(v);
+		return res->status;
+	}
+	if (!c->user != !c->secret || (c->user && (!*c->user || !*c->secret)))
+		return transport_fail(res, TRANSPORT_ECONFIG, false,
+		                      _("SMTP user name and secret must be given together"));
+	if (c->oauth2 && !c->user)
+		return transport_fail(res, TRANSPORT_ECONFIG, false,
+		                      _("OAuth2 needs a user name and a bearer token"));
+	if (c->user && (strpbrk(c->user, "\r\n") || strpbrk(c->secret, "\r\n")))
+		return transport_fail(res, TRANSPORT_ECONFIG, false,
+		                      _("SMTP user name or secret contains a line break"));
+	if (c->ca_file && access(c->ca_file, R_OK) != 0)
+		return transport_fail(res, TRANSPORT_ECONFIG, false, _("CA file %s: %s"),
+		                      c->ca_file, strerror(errno));
+	return TRANSPORT_OK;
+}
+
+/* ---- libcurl callbacks ------------------------------------------------- */
+
+/* Fills buf from the message; false on a read error. */
+static bool transport_read_some(struct transport_session *s, char *buf, size_t want,
+                                size_t *got_out)
+{
+	size_t got = 0;
+	while (got < want) {
+		ssize_t n = s->seekable ? pread(s->fd, buf + got, want - got, (off_t)s->offset)
+		                        : read(s->fd, buf + got, want - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			s->read_errno = errno;
+			return false;
+		}
+		if (n == 0) {
+			s->eof = true;
+			break;
+		}
+		got += (size_t)n;
+		s->offset += n;
+	}
+	*got_out = got;
+	return true;
+}
+
+/* SMTP needs CRLF everywhere (RFC 5321 2.3.8); a bare CR or LF is how
+ * messages get smuggled past servers that disagree on line ends. */
+static bool transport_crlf_clean(struct transport_session *s, const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char prev = i ? buf[i - 1] : s->last_byte;
+		if (buf[i] == '\n' && prev != '\r')
+			return false;
+		if (prev == '\r' && buf[i] != '\n')
+			return false;
+	}
+	if (len)
+		s->last_byte = buf[len - 1];
+	if (s->eof && s->last_byte == '\r')
+		return false;
+	return true;
+}
+
+static size_t transport_read_cb(char *buf, size_t size, size_t nmemb, void *userp)
+{
+	struct transport_session *s = userp;
+	size_t want = size * nmemb, got = 0;
+	if (s->eof)
+		return 0;
+	if (!transport_read_some(s, buf, want, &got)) {
+		s->abort = TRANSPORT_ABORT_READ;
+		return CURL_READFUNC_ABORT;
+	}
+	if (s->size >= 0 && (s->offset > s->size || (s->eof && s->offset != s->size))) {
+		s->abort = TRANSPORT_ABORT_CHANGED;
+		return CURL_READFUNC_ABORT;
+	}
+	if (!transport_crlf_clean(s, buf, got)) {
+		s->abort = TRANSPORT_ABORT_BARE_LINE;
+		return CURL_READFUNC_ABORT;
+	}
+	return got;
+}
+
+static enum transport_step transport_command_step(const char *cmd, size_t len,
+                                                  enum transport_step current)
+{
+	static const struct {
+		const char *verb;
+		enum transport_step step;
+	} verbs[] = {
+	    {"EHLO", TRANSPORT_STEP_EHLO},         {"HELO", TRANSPORT_STEP_EHLO},
+	    {"STARTTLS", TRANSPORT_STEP_STARTTLS}, {"AUTH", TRANSPORT_STEP_AUTH},
+	    {"MAIL", TRANSPORT_STEP_MAIL},         {"RCPT", TRANSPORT_STEP_RCPT},
+	    {"DATA", TRANSPORT_STEP_DATA},         {"QUIT", TRANSPORT_STEP_QUIT},
+	};
+	size_t vlen = 0;
+	while (vlen < len && cmd[vlen] != ' ' && cmd[vlen] != '\r' && cmd[vlen] != '\n')
+		vlen++;
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(verbs); i++)
+		if (vlen == strlen(verbs[i].verb) &&
+		    util_ascii_ncasecmp(cmd, verbs[i].verb, vlen) == 0)
+			return verbs[i].step;
+	/* a SASL continuation line, part of AUTH */
+	return current;
+}
+
+static void transport_on_command(struct transport_session *s, const char *d, size_t n)
+{
+	enum transport_step step = transport_command_step(d, n, s->step);
+	if (s->step == TRANSPORT_STEP_QUIT)
+		return;
+	if (step == TRANSPORT_STEP_EHLO) {
+		s->ehlo_auth = false;
+		s->ehlo_done = false;
+	}
+	s->step = step;
+	if (step != TRANSPORT_STEP_QUIT) {
+		strbuf_reset(&s->reply);
+		s->reply_code = 0;
+		s->reply_open = false;
+	}
+	if (s->debug) {
+		/* never the arguments of AUTH, nor its continuation lines */
+		if (step == TRANSPORT_STEP_AUTH)
+			fprintf(stderr, "smtp> AUTH ***\n");
+		else
+			fprintf(stderr, "smtp> %.*s", (int)n, d);
+	}
+}
+
+/* One complete reply line "NNN-text" or "NNN text" (RFC 5321 4.2). */
+static void transport_on_reply_line(struct transport_session *s, const char *l, size_t n)
+{
+	while (n && (l[n - 1] == '\n' || l[n - 1] == '\r'))
+		n--;
+	if (s->debug) {
+		char *v = util_visible(l, n);
+		fprintf(stderr, "smtp< %s\n", v);
+		free(v);
+	}
+	if (s->step == TRANSPORT_STEP_QUIT)
+		return; /* keep the reply of the step that failed */
+	int code = 0;
+	if (n >= 3 && l[0] >= '2' && l[0] <= '5' && l[1] >= '0' && l[1] <= '9' && l[2] >= '0' &&
+	    l[2] <= '9')
+		code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
+	bool more = n >= 4 && l[3] == '-';
+	if (!s->reply_open) {
+		strbuf_reset(&s->reply);
+		if (s->step == TRANSPORT_STEP_BODY && s->reply_code == 354)
+			s->body_reply = true;
+	}
+	const char *text = n >= 4 ? l + 4 : l + n;
+	size_t tlen = n >= 4 ? n - 4 : 0;
+	if (s->reply.len)
+		strbuf_addc(&s->reply, ' ');
+	strbuf_add(&s->reply, text, tlen);
+	s->reply_code = code;
+	s->reply_open = more;
+	if (s->step == TRANSPORT_STEP_EHLO && code == 250 && tlen >= 4 &&
+	    util_ascii_ncasecmp(text, "AUTH", 4) == 0 &&
+	    (tlen == 4 || text[4] == ' ' || text[4] == '='))
+		s->ehlo_auth = true;
+	if (more)
+		return;
+	if (s->step == TRANSPORT_STEP_EHLO && code == 250)
+		s->ehlo_done = true;
+	if (s->step == TRANSPORT_STEP_STARTTLS && code == 220)
+		s->tls = true;
+	if (s->step == TRANSPORT_STEP_AUTH && code == 235)
+		s->auth_ok = true;
+	if (s->step == TRANSPORT_STEP_DATA && code == 354)
+		s->step = TRANSPORT_STEP_BODY;
+}
+
+static void transport_on_reply(struct transport_session *s, const char *d, size_t n)
+{
+	/* libcurl hands over whole lines, but do not rely on it */
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addc(&s->line, d[i]);
+		if (d[i] == '\n') {
+			transport_on_reply_line(s, s->line.buf, s->line.len);
+			strbuf_reset(&s->line);
+		}
+	}
+}
+
+static int transport_debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
+{
+	struct transport_session *s = userp;
+	(void)h;
+	if (type == CURLINFO_HEADER_OUT)
+		transport_on_command(s, data, size);
+	else if (type == CURLINFO_HEADER_IN)
+		transport_on_reply(s, data, size);
+	else if (type == CURLINFO_TEXT && s->debug)
+		fprintf(stderr, "smtp* %.*s", (int)size, data);
+	return 0;
+}
+
+static double transport_elapsed(const struct timespec *since, const struct timespec *now)
+{
+	return (double)(now->tv_sec - since->tv_sec) + (now->tv_nsec - since->tv_nsec) / 1e9;
+}
+
+/* "[=====>    ]  45%  3.2/7.1 MiB" */
+static void transport_draw(struct transport_session *s, curl_off_t now_ul)
+{
+	enum { WIDTH = 30 };
+	double total = s->size > 0 ? (double)s->size : 0;
+	double done = (double)now_ul;
+	if (total > 0 && done > total)
+		done = total;
+	double frac = total > 0 ? done / total : 0;
+	int fill = (int)(frac * WIDTH);
+	char bar[WIDTH + 1];
+	for (int i = 0; i < WIDTH; i++)
+		bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
+	bar[WIDTH] = '\0';
+	fprintf(stderr, "\r[%s] %3d%% %.1f/%.1f MiB", bar, (int)(frac * 100 + 0.5),
+	        done / (1024.0 * 1024.0), total / (1024.0 * 1024.0));
+	s->drawn = true;
+}
+
+static int transport_xferinfo_cb(void *userp, curl_off_t dltotal, curl_off_t dlnow,
+                                 curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct transport_session *s = userp;
+	struct timespec now;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+
+	/* libcurl silently skips AUTH when the server offers none; stop before
+	 * MAIL FROM rather than send unauthenticated. */
+	bool last_ehlo = s->step == TRANSPORT_STEP_EHLO && s->ehlo_done && (s->tls || s->plain);
+	if (s->cfg->user && !s->auth_ok &&
+	    ((last_ehlo && !s->ehlo_auth) || s->step >= TRANSPORT_STEP_MAIL)) {
+		s->abort = TRANSPORT_ABORT_NO_AUTH;
+		return 1;
+	}
+	if (s->step == TRANSPORT_STEP_BODY && !s->body_reply) {
+		bool all_sent = s->eof && (s->size < 0 || ulnow >= s->size);
+		if (ulnow != s->last_ul || s->last_move.tv_sec == 0) {
+			s->last_ul = ulnow;
+			s->last_move = now;
+		} else if (!all_sent &&
+		           transport_elapsed(&s->last_move, &now) > (double)s->block_s) {
+			s->abort = TRANSPORT_ABORT_STALL;
+			return 1;
+		}
+		if (s->cfg->progress && isatty(STDERR_FILENO) &&
+		    (transport_elapsed(&s->last_draw, &now) >= 0.1 || all_sent)) {
+			s->last_draw = now;
+			transport_draw(s, ulnow);
+		}
+	}
+	return 0;
+}
+
+/* ---- classifying a failure --------------------------------------------- */
+
+static bool transport_is_tls_error(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_USE_SSL_FAILED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* "550 5.1.1 text" for messages; allocated. */
+static char *transport_reply_text(const struct transport_session *s, struct transport_result *res)
+{
+	if (!s->reply_code)
+		return xstrdup("");
+	return xasprintf("%d %s", s->reply_code, res->reply ? res->reply : "");
+}
+
+static enum transport_status transport_fail_abort(const struct transport_session *s,
+                                                  const char *server, const char *detail,
+                                                  struct transport_result *res)
+{
+	switch (s->abort) {
+	case TRANSPORT_ABORT_NO_AUTH:
+		return transport_fail(res, TRANSPORT_EAUTH, false,
+		                      _("%s offers no authentication (AUTH); refusing to send "
+		                        "without logging in"),
+		                      server);
+	case TRANSPORT_ABORT_STALL:
+		return transport_fail(res, TRANSPORT_ELOST_BEFORE_DOT, true,
+		                      _("sending the message to %s stalled for %ld s; it was not "
+		                        "delivered"),
+		                      server, s->block_s);
+	case TRANSPORT_ABORT_READ:
+		return transport_fail(res, TRANSPORT_EINPUT, false,
+		                      _("reading the message failed: %s; it was not delivered"),
+		                      strerror(s->read_errno));
+	case TRANSPORT_ABORT_CHANGED:
+		return transport_fail(res, TRANSPORT_EINPUT, false,
+		                      _("the message file changed while it was being sent; it "
+		                        "was not delivered"));
+	case TRANSPORT_ABORT_BARE_LINE:
+		return transport_fail(res, TRANSPORT_EINPUT, false,
+		                      _("the message has a bare CR or LF (SMTP needs CRLF line "
+		                        "ends); it was not delivered"));
+	default:
+		return transport_fail(res, TRANSPORT_EUNKNOWN, false, "%s", detail);
+	}
+}
+
+/* Before MAIL FROM: no session, TLS or login problems. */
+static enum transport_status transport_fail_setup(const struct transport_session *s, CURLcode rc,
+                                                  const char *server, const char *detail,
+                                                  const char *reply, struct transport_result *res)
+{
+	bool temp_reply = s->reply_code >= 400 && s->reply_code < 500;
+	if (rc == CURLE_USE_SSL_FAILED && s->reply_code < 400)
+		return transport_fail(res, TRANSPORT_ETLS, false,
+		                      _("%s does not offer STARTTLS; refusing to send without "
+		                        "encryption"),
+		                      server);
+	if (transport_is_tls_error(rc))
+		return transport_fail(res, TRANSPORT_ETLS, temp_reply,
+		                      _("TLS with %s failed: %s%s%s"), server, detail,
+		                      *reply ? ": " : "", reply);
+	if (rc == CURLE_LOGIN_DENIED || s->step == TRANSPORT_STEP_AUTH)
+		return transport_fail(res, TRANSPORT_EAUTH, temp_reply, _("login to %s failed: %s"),
+		                      server, *reply ? reply : detail);
+	if (s->reply_code >= 400)
+		return transport_fail(res, TRANSPORT_ECONNECT, temp_reply,
+		                      _("%s refused the session: %s"), server, reply);
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		return transport_fail(res, TRANSPORT_ECONNECT, true,
+		                      _("%s did not answer in time (%s)"), server, detail);
+	return transport_fail(res, TRANSPORT_ECONNECT, true, _("could not connect to %s: %s"),
+	                      server, detail);
+}
+
+static enum transport_status transport_classify(struct transport_session *s, CURL *h, CURLcode rc,
+                                                const char *errbuf, const char *server,
+                                                const char *from, const char *to,
+                                                struct transport_result *res)
+{
+	const char *detail = *errbuf ? errbuf : curl_easy_strerror(rc);
+	if (s->reply.len)
+		res->reply = util_visible(s->reply.buf, s->reply.len);
+	res->reply_code = s->reply_code;
+	char *reply = transport_reply_text(s, res);
+	bool temp_reply = s->reply_code >= 400 && s->reply_code < 500;
+	bool refused = s->reply_code >= 400;
+	enum transport_status st;
+
+	if (s->abort != TRANSPORT_ABORT_NONE) {
+		st = transport_fail_abort(s, server, detail, res);
+	} else if (s->step < TRANSPORT_STEP_MAIL || transport_is_tls_error(rc) ||
+	           rc == CURLE_LOGIN_DENIED) {
+		st = transport_fail_setup(s, rc, server, detail, reply, res);
+	} else if (s->step == TRANSPORT_STEP_MAIL && refused &&
+	           (s->reply_code == 530 ||
+	            strncmp(res->reply ? res->reply : "", "5.7.0", 5) == 0)) {
+		st = transport_fail(res, TRANSPORT_EAUTH, false,
+		                    _("%s requires a login before MAIL FROM: %s"), server, reply);
+	} else if (s->step == TRANSPORT_STEP_MAIL && refused) {
+		st = transport_fail(res, TRANSPORT_ESENDER, temp_reply,
+		                    _("%s refused the sender <%s>: %s"), server, from, reply);
+	} else if (s->step == TRANSPORT_STEP_RCPT && refused) {
+		st = transport_fail(res, TRANSPORT_ERECIPIENT, temp_reply,
+		                    _("%s refused the recipient <%s>: %s"), server, to, reply);
+	} else if (s->step == TRANSPORT_STEP_DATA && refused) {
+		st = transport_fail(res, TRANSPORT_EMESSAGE, temp_reply,
+		                    _("%s refused to take the message (DATA): %s"), server, reply);
+	} else if (s->step == TRANSPORT_STEP_BODY && s->body_reply) {
+		st = transport_fail(res, TRANSPORT_EMESSAGE, temp_reply,
+		                    _("%s refused the message after receiving it: %s"), server,
+		                    reply);
+	} else {
+		/* Lost, or timed out, without a reply. After 354 the final dot
+		 * went out only if the whole body did and no send failed. */
+		curl_off_t sent = 0;
+		curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &sent);
+		bool dot_sent = s->step == TRANSPORT_STEP_BODY && s->eof &&
+		                rc != CURLE_SEND_ERROR && (s->size < 0 || sent >= s->size);
+		if (dot_sent)
+			st = transport_fail(
+			    res, TRANSPORT_EUNKNOWN, false,
+			    _("the connection to %s was lost after the whole message "
+			      "was sent (%s); the server may have accepted it, so "
+			      "check before sending it again"),
+			    server, detail);
+		else
+			st =
+			    transport_fail(res, TRANSPORT_ELOST_BEFORE_DOT, true,
+			                   _("the connection to %s was lost before the message was "
+			                     "complete (%s); it was not delivered"),
+			                   server, detail);
+	}
+	free(reply);
+	return st;
+}
+
+/* ---- SMTP -------------------------------------------------------------- */
+
+static void transport_setopts(CURL *h, const struct transport_config *c,
+                              const struct transport_url *u, struct transport_session *s,
+                              struct curl_slist *rcpt, char *errbuf, const char *from, long setup_s,
+                              long reply_s)
+{
+	curl_easy_setopt(h, CURLOPT_URL, c->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_USE_SSL, (long)(u->plain ? CURLUSESSL_NONE : CURLUSESSL_ALL));
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (c->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	if (c->user) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
+		if (c->oauth2) {
+			curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c->secret);
+			curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+		} else {
+			curl_easy_setopt(h, CURLOPT_PASSWORD, c->secret);
+		}
+	}
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	if (s->size >= 0)
+		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)s->size);
+	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, (long)TRANSPORT_CHUNK);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, transport_read_cb);
+	curl_easy_setopt(h, CURLOPT_READDATA, s);
+	/* the debug callback sees the dialogue; verbose output itself goes
+	 * nowhere but there, and AUTH lines are never printed */
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, transport_debug_cb);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, s);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, transport_xferinfo_cb);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, s);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, setup_s);
+	curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, reply_s);
+	curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+}
+
+static void transport_session_init(struct transport_session *s, const struct transport_config *c,
+                                   int fd)
+{
+	memset(s, 0, sizeof *s);
+	s->cfg = c;
+	s->fd = fd;
+	s->size = -1;
+	s->last_byte = '\n';
+	const char *dbg = getenv("TICKETMAIL_SMTP_DEBUG");
+	s->debug = dbg && *dbg && strcmp(dbg, "0") != 0;
+	strbuf_init(&s->line);
+	strbuf_init(&s->reply);
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		s->seekable = true;
+		s->size = (int64_t)st.st_size;
+	}
+}
+
+static void transport_session_finish(struct transport_session *s)
+{
+	strbuf_finish(&s->line);
+	strbuf_finish(&s->reply);
+}
+
+enum transport_status transport_send(const struct transport_config *c, const char *from,
+                                     const char *to, int message_fd, struct transport_result *res)
+{
+	struct transport_url u = {0};
+	struct transport_session s;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURL *h = NULL;
+	struct curl_slist *rcpt = NULL;
+	bool env_ok;
+	enum transport_status st;
+
+	transport_result_finish(res);
+	transport_session_init(&s, c, message_fd);
+	if ((st = transport_check_config(c, from, to, res)) != TRANSPORT_OK)
+		goto out;
+	if ((st = transport_check_url(c, &u, res)) != TRANSPORT_OK)
+		goto out;
+	long limit = transport_env_timeout(c->timeout_s, &env_ok);
+	if (!env_ok) {
+		st = transport_fail(res, TRANSPORT_ECONFIG, false,
+		                    _("TICKETMAIL_SMTP_TIMEOUT must be a number of seconds"));
+		goto out;
+	}
+	s.block_s = limit > 0 ? limit : TRANSPORT_BLOCK_S;
+	s.tls = u.smtps;
+	s.plain = u.plain;
+	h = curl_easy_init();
+	rcpt = curl_slist_append(NULL, to);
+	if (!h || !rcpt) {
+		st = transport_fail(res, TRANSPORT_ECONFIG, false, "%s", _("out of memory"));
+		goto out;
+	}
+	transport_setopts(h, c, &u, &s, rcpt, errbuf, from,
+	                  limit > 0 ? limit : TRANSPORT_GREETING_S,
+	                  limit > 0 ? limit : TRANSPORT_REPLY_S);
+	CURLcode rc = curl_easy_perform(h);
+	if (s.drawn)
+		fputc('\n', stderr);
+	if (rc == CURLE_OK) {
+		res->status = st = TRANSPORT_OK;
+		res->reply_code = s.reply_code;
+		if (s.reply.len)
+			res->reply = util_visible(s.reply.buf, s.reply.len);
+	} else {
+		st = transport_classify(&s, h, rc, errbuf, c->url, from, to, res);
+	}
+out:
+	/* curl_easy_cleanup() may still send QUIT through the callbacks */
+	curl_easy_cleanup(h);
+	curl_slist_free_all(rcpt);
+	curl_free(u.host);
+	transport_session_finish(&s);
+	return st;
+}
+
+/* ---- sendmail ---------------------------------------------------------- */
+
+/* Splits command on spaces into a NULL-terminated argv with room for extra
+ * more entries. Allocated (the words too); caller frees both. */
+static char **transport_split(const char *command, size_t extra, size_t *argc_out)
+{
+	size_t cap = extra + 1, n = 0;
+	for (const char *p = command; *p; p++)
+		cap += *p == ' ';
+	char **argv = xcalloc(cap + 1, sizeof *argv);
+	const char *p = command;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *start = p;
+		while (*p && *p != ' ')
+			p++;
+		if (p > start)
+			argv[n++] = xstrndup(start, (size_t)(p - start));
+	}
+	*argc_out = n;
+	return argv;
+}
+
+static void transport_free_argv(char **argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+static bool transport_send_all(int sock, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(sock, buf, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* Streams the message into sock with CRLF turned into LF. Returns 0, or
+ * an errno; *read_failed_out tells reading from writing failures. */
+static int transport_pipe_message(struct transport_session *s, int sock, bool *read_failed_out)
+{
+	char *in = xmalloc(TRANSPORT_CHUNK);
+	char *out = xmalloc(TRANSPORT_CHUNK + 1);
+	bool cr_pending = false;
+	int err = 0;
+	*read_failed_out = false;
+	while (!s->eof) {
+		size_t got, o = 0;
+		if (!transport_read_some(s, in, TRANSPORT_CHUNK, &got)) {
+			*read_failed_out = true;
+			err = s->read_errno;
+			break;
+		}
+		for (size_t i = 0; i < got; i++) {
+			if (cr_pending && in[i] != '\n')
+				out[o++] = '\r';
+			cr_pending = in[i] == '\r';
+			if (!cr_pending)
+				out[o++] = in[i];
+		}
+		if (s->eof && cr_pending)
+			out[o++] = '\r';
+		if (!transport_send_all(sock, out, o)) {
+			err = errno;
+			break;
+		}
+	}
+	free(in);
+	free(out);
+	return err;
+}
+
+static enum transport_status transport_sendmail_status(int wstatus, const char *prog,
+                                                       struct transport_result *res)
+{
+	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) {
+		res->status = TRANSPORT_OK;
+		return TRANSPORT_OK;
+	}
+	if (WIFEXITED(wstatus)) {
+		int code = WEXITSTATUS(wstatus);
+		res->reply_code = code;
+		return transport_fail(res, TRANSPORT_EMESSAGE, code == EX_TEMPFAIL,
+		                      _("%s failed with exit status %d%s"), prog, code,
+		                      code == EX_TEMPFAIL ? _(" (temporary failure)") : "");
+	}
+	return transport_fail(res, TRANSPORT_EMESSAGE, false, _("%s was killed by signal %d"), prog,
+	                      WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
+}
+
+enum transport_status transport_sendmail(const char *command, const char *from, const char *to,
+                                         int message_fd, struct transport_result *res)
+{
+	struct transport_config none = {0};
+	struct transport_session s;
+	size_t argc = 0;
+	char **argv = NULL;
+	int sv[2] = {-1, -1};
+	enum transport_status st;
+
+	transport_result_finish(res);
+	transport_session_init(&s, &none, message_fd);
+	if ((st = transport_check_config(&none, from, to, res)) != TRANSPORT_OK)
+		goto out;
+	argv = transport_split(command ? command : "", 5, &argc);
+	if (argc == 0) {
+		st = transport_fail(res, TRANSPORT_ECONFIG, false, _("empty sendmail command"));
+		goto out;
+	}
+	for (size_t i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-t") == 0) {
+			st = transport_fail(
+			    res, TRANSPORT_ECONFIG, false,
+			    _("sendmail command \"%s\": remove -t; ticketmail passes "
+			      "the recipient itself"),
+			    command);
+			goto out;
+		}
+	}
+	argv[argc++] = xstrdup("-i");
+	argv[argc++] = xstrdup("-f");
+	argv[argc++] = xstrdup(from);
+	argv[argc++] = xstrdup("--");
+	argv[argc++] = xstrdup(to);
+	/* a socket, not a pipe: send(MSG_NOSIGNAL) gives EPIPE, no SIGPIPE,
+	 * when the program exits without reading everything */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		st = transport_fail(res, TRANSPORT_EMESSAGE, true, _("socketpair: %s"),
+		                    strerror(errno));
+		goto out;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, sv[1], STDIN_FILENO);
+	pid_t pid;
+	int err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(sv[1]);
+	sv[1] = -1;
+	if (err) {
+		st = transport_fail(res, TRANSPORT_ECONFIG, false, _("cannot run %s: %s"), argv[0],
+		                    strerror(err));
+		goto out;
+	}
+	bool read_failed;
+	int perr = transport_pipe_message(&s, sv[0], &read_failed);
+	shutdown(sv[0], SHUT_WR);
+	int wstatus = 0;
+	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	if (read_failed) {
+		st =
+		    transport_fail(res, TRANSPORT_EINPUT, false,
+		                   _("reading the message failed: %s; %s may have sent part of it"),
+		                   strerror(perr), argv[0]);
+		goto out;
+	}
+	st = transport_sendmail_status(wstatus, argv[0], res);
+	if (st == TRANSPORT_OK && perr) {
+		/* it exited 0 without reading everything */
+		st = transport_fail(res, TRANSPORT_EMESSAGE, false,
+		                    _("%s stopped reading the message: %s"), argv[0],
+		                    strerror(perr));
+	}
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	transport_free_argv(argv);
+	transport_session_finish(&s);
+	return st;
+}
