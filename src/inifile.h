@@ -17,6 +17,26 @@
  *     only "." stands for an empty line; the parts are joined with "\n";
  *   - leading and trailing blanks of each line of a value are removed.
  * Values must be valid UTF-8; NUL bytes and lone CR are errors.
+ *
+ * Details the list above leaves open:
+ *   - an indented line right after a key (or its continuation) is value text
+ *     even if it starts with ";" or "#" or looks like "key = value": values
+ *     are never cut; a blank line or any unindented line ends the value, and
+ *     an indented line with no value to continue is read as an ordinary line;
+ *   - when the key line itself holds no value ("key ="), the value starts
+ *     with the first continuation line ("key =" / "  a" / "  b" is "a\nb");
+ *   - the first "=" or ":" separates key and value, as in inih;
+ *   - the section name is everything between "[" and the first "]", not
+ *     trimmed; text after the "]" is an error;
+ *   - section and key names longer than 150 bytes are errors (never cut), so
+ *     is an empty key, and so is ";" in a key name;
+ *   - keys in a section whose header has an error are not delivered; nor is
+ *     a key whose value has a bad line.
+ * Each error is a DIAG_ERROR with where = "name:line" and kind one of
+ * "bad-line", "unclosed-section", "empty-section", "empty-key",
+ * "name-too-long", "bad-key", "bad-utf8", "nul-byte", "lone-cr" ("file" for
+ * an unreadable file, where = path). Syntax errors and the handler's own
+ * messages come in file order.
  */
 #ifndef TICKETMAIL_INIFILE_H
 #define TICKETMAIL_INIFILE_H

@@ -4,6 +4,13 @@
  * Sections and keys are those of ticket_fields[]; unknown sections and keys
  * are errors naming file:line with a did-you-mean. Attachment paths in
  * [attachments] file = ... are relative to the INI file's directory.
+ *
+ * Messages follow "path:line: [section].key: message" (where = "path:line")
+ * and "--set ARG: message" (where = NULL), localised; kinds are
+ * "unknown-section", "unknown-key", "no-section", "duplicate-key",
+ * "empty-path", "multi-line-path", "bad-set", "bad-utf8", plus inifile.h's
+ * syntax kinds. A key given twice in one file is an error naming both lines
+ * (the first value stays); [attachments] file may repeat.
  */
 #ifndef TICKETMAIL_TICKET_INI_H
 #define TICKETMAIL_TICKET_INI_H
@@ -19,13 +26,26 @@
 int ticket_ini_read(struct ticket *t, const char *path, struct diags *d);
 
 /* Applies one "key=value" or "section.key=value" assignment from the command
- * line. Returns 0, or -1 with an error in d (unknown key with did-you-mean,
- * missing "="). */
+ * line. The key is trimmed; the value is the exact rest after the first "="
+ * (not trimmed; it must be valid UTF-8). "file=PATH" or "attachments.file="
+ * adds an attachment, PATH relative to the current directory. Returns 0, or
+ * -1 with an error in d (unknown key with did-you-mean, missing "="). */
 int ticket_ini_set(struct ticket *t, const char *assignment, struct diags *d);
 
 /* Writes t as a ticket INI file that ticket_ini_read() reads back to the
  * same values (multi-line values use continuation lines; empty fields are
- * left out). Returns 0 or -1 on a write error. */
+ * left out). Returns 0 or -1 on a write error.
+ *
+ * Sections come in table order, "key = value"; lines after the first are
+ * indented four spaces, an empty line is written ".", and an empty first
+ * line puts the whole value on continuation lines. What the format cannot
+ * hold is written as the reader would see it: blanks at the start and end of
+ * each line (and the CR of a CRLF) are dropped, since the reader trims them;
+ * such values only come from prompts or --set, never from a file. A line
+ * that is exactly "." after the first line reads back as an empty line.
+ * Attachment paths are written as stored: a relative one is read back
+ * relative to the new file's directory, so write drafts into the directory
+ * the paths are relative to, or store absolute paths. */
 int ticket_ini_write(const struct ticket *t, FILE *out);
 
 #endif
