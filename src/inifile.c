@@ -31,8 +31,9 @@
 /* Longest section or key name. The shadow line "key=x\n" must stay well
  * inside inih's 200-byte line buffer. */
 #define INIFILE_NAME_MAX 150
-/* Largest file we read: a ticket is a few kilobytes. */
-#define INIFILE_SIZE_MAX (16u * 1024u * 1024u)
+/* Largest file we read: a ticket is a few kilobytes; this keeps the line
+ * table of a hostile file small. */
+#define INIFILE_SIZE_MAX (1024u * 1024u)
 
 enum inifile_line_kind {
 	INIFILE_LINE_NONE,    /* blank, comment, continuation or bad: shadow "" */
@@ -42,10 +43,10 @@ enum inifile_line_kind {
 
 struct inifile_line {
 	enum inifile_line_kind kind;
-	size_t section; /* SECTION: its index; KEY: the section it is in */
-	char *key;      /* KEY: allocated */
-	struct strbuf value;
-	size_t nparts; /* KEY: value lines collected so far */
+	size_t section;      /* SECTION: its index; KEY: the section it is in */
+	char *key;           /* KEY: allocated */
+	struct strbuf value; /* KEY: initialised only for key lines */
+	size_t nparts;       /* KEY: value lines collected so far */
 };
 
 struct inifile_section {
@@ -63,6 +64,7 @@ struct inifile_ctx {
 	const char *name;
 	struct inifile_line *lines;
 	size_t nlines;
+	size_t lines_cap;
 	struct inifile_section *sections; /* [0] is "", before any header */
 	size_t nsections;
 	struct inifile_error *errors;
@@ -207,6 +209,7 @@ static void inifile_scan_key(struct inifile_ctx *c, struct inifile_line *l, unsi
 	l->kind = INIFILE_LINE_KEY;
 	l->section = c->cur_section;
 	l->key = xstrndup(key, key_len);
+	strbuf_init(&l->value);
 	strbuf_add(&l->value, val, val_len);
 	l->nparts = val_len > 0 ? 1 : 0;
 }
@@ -286,10 +289,12 @@ static void inifile_scan(struct inifile_ctx *c, const char *data, size_t len)
 		size_t n = (size_t)(eol - p);
 		if (nl && n > 0 && p[n - 1] == '\r')
 			n--; /* CRLF */
-		c->lines = xrealloc(c->lines, (c->nlines + 1) * sizeof *c->lines);
+		if (c->nlines == c->lines_cap) {
+			c->lines_cap = c->lines_cap ? 2 * c->lines_cap : 64;
+			c->lines = xrealloc(c->lines, c->lines_cap * sizeof *c->lines);
+		}
 		struct inifile_line *l = &c->lines[c->nlines++];
 		memset(l, 0, sizeof *l);
-		strbuf_init(&l->value);
 		inifile_scan_line(c, l, (unsigned)c->nlines, p, n);
 		p = nl ? nl + 1 : end;
 	}

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define INI_DIR TEST_DATA "/ini"
 
@@ -310,6 +311,21 @@ START_TEST(test_bad_files)
 	check_diag(&d, 0, INI_DIR "/missing.ini", "file");
 	ck_assert_ptr_nonnull(strstr(d.v[0].message, "No such file"));
 	ck_assert_uint_eq(g.n, 0);
+	diags_finish(&d);
+
+	/* More than 1 MiB is no ticket. */
+	char path[] = "/tmp/test-inifile-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	for (int i = 0; i < 1024 * 1024 / 16 + 1; i++)
+		fputs("; 16 bytes line\n", f);
+	fclose(f);
+	diags_init(&d);
+	ck_assert_int_eq(inifile_parse_file(path, collect, &g, &d), INIFILE_ENOENT);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_str_eq(d.v[0].message, "file too large (more than 1 MiB)");
+	unlink(path);
 	diags_finish(&d);
 }
 END_TEST
