@@ -367,7 +367,8 @@ static int provider_handler(void *user, const struct inifile_entry *e, struct di
 			               _("[%s].%s: unknown key (did you mean %s?)"), e->section,
 			               e->key, hint);
 		else
-			provider_error(d, e->file, e->line, _("[%s].%s: unknown key"), e->section,
+			provider_error(d, e->file, e->line,
+			               _("[%s].%s: unknown key in the profile"), e->section,
 			               e->key);
 		return 0;
 	}
@@ -920,29 +921,43 @@ int provider_load_file(const char *path, struct provider **out, struct diags *d)
 	return 0;
 }
 
-/* "okx, examplex": the profiles in dir, for the unknown-provider message.
- * Allocated, caller frees. */
+static int provider_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "examplex, okx": the profiles in dir, sorted, for the unknown-provider
+ * message. Allocated, caller frees. */
 static char *provider_list_known(const char *dir)
 {
+	char **ids = NULL;
+	size_t n = 0;
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	while (dh && (de = readdir(dh)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (len <= 4 || strcmp(de->d_name + len - 4, ".ini") != 0)
+			continue;
+		char *id = xstrndup(de->d_name, len - 4);
+		if (!provider_id_valid(id)) {
+			free(id);
+			continue;
+		}
+		ids = xrealloc(ids, (n + 1) * sizeof *ids);
+		ids[n++] = id;
+	}
+	if (dh)
+		closedir(dh);
+	if (n)
+		qsort(ids, n, sizeof *ids, provider_strcmp);
 	struct strbuf sb;
 	strbuf_init(&sb);
-	DIR *dh = opendir(dir);
-	if (!dh)
-		return strbuf_take(&sb);
-	struct dirent *de;
-	while ((de = readdir(dh)) != NULL) {
-		size_t n = strlen(de->d_name);
-		if (n <= 4 || strcmp(de->d_name + n - 4, ".ini") != 0)
-			continue;
-		char *id = xstrndup(de->d_name, n - 4);
-		if (provider_id_valid(id)) {
-			if (sb.len)
-				strbuf_adds(&sb, ", ");
-			strbuf_adds(&sb, id);
-		}
-		free(id);
+	for (size_t i = 0; i < n; i++) {
+		strbuf_adds(&sb, i ? ", " : "");
+		strbuf_adds(&sb, ids[i]);
+		free(ids[i]);
 	}
-	closedir(dh);
+	free(ids);
 	return strbuf_take(&sb);
 }
 
@@ -960,8 +975,12 @@ int provider_load(const char *id, struct provider **out, struct diags *d)
 	int rc;
 	if (stat(path, &st) != 0 && errno == ENOENT) {
 		char *known = provider_list_known(dir);
-		diags_add(d, DIAG_ERROR, TF_PROVIDER, "provider", "provider",
-		          _("unknown provider '%s' (known: %s)"), id, *known ? known : _("none"));
+		if (*known)
+			diags_add(d, DIAG_ERROR, TF_PROVIDER, "provider", "provider",
+			          _("unknown provider '%s' (known: %s)"), id, known);
+		else
+			diags_add(d, DIAG_ERROR, TF_PROVIDER, "provider", "provider",
+			          _("unknown provider '%s' (no profiles in %s)"), id, dir);
 		free(known);
 		rc = -1;
 		goto out;
