@@ -976,10 +976,13 @@ static void validate_check_txid(struct validate_sink *vs, const char *s, size_t 
 		return;
 	}
 	if (norm) {
-		validate_report(vs, DIAG_NOTE, "normalised",
-		                _("added the 0x prefix that EVM-chain "
-		                  "TxIDs have: %s"),
-		                norm);
+		if (validate_has_0x(s, len))
+			validate_report(vs, DIAG_NOTE, "normalised",
+			                _("wrote the 0X prefix in lower case: %s"), norm);
+		else
+			validate_report(vs, DIAG_NOTE, "normalised",
+			                _("added the 0x prefix that EVM-chain TxIDs have: %s"),
+			                norm);
 		*norm_out = norm;
 	}
 	if (fam == VALIDATE_FAM_EVM)

@@ -1019,6 +1019,21 @@ START_TEST(test_txid_normalised_in_ticket)
 	diags_finish(&d);
 	ticket_free(t);
 
+	/* An upper-case 0X is written in lower case, with its own note. */
+	t = test_good_ticket();
+	test_set(t, TF_NETWORK, "Polygon");
+	ticket_set(t, TF_ADDRESS, NULL, 0, NULL);
+	char *upper = xasprintf("0X%s", hex);
+	test_set(t, TF_TXID, upper);
+	diags_init(&d);
+	ck_assert_uint_eq(validate_ticket(t, NULL, &d), 0);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_ptr_nonnull(strstr(d.v[0].message, "lower case"));
+	ck_assert_str_eq(ticket_get(t, TF_TXID), hex0x);
+	diags_finish(&d);
+	free(upper);
+	ticket_free(t);
+
 	/* validate_field() judges but never changes anything. */
 	t = test_good_ticket();
 	test_set(t, TF_NETWORK, "BEP20");
