@@ -76,6 +76,7 @@ struct transport_session {
 	bool ehlo_done;     /* ... and is complete */
 	bool auth_ok;       /* 235 received */
 	bool body_reply;    /* a reply came after 354 (the final dot's) */
+	bool quit;          /* QUIT sent: the dialogue is over */
 	struct strbuf line; /* a reply line being collected */
 	struct strbuf reply;
 	int reply_code;
@@ -390,18 +391,6 @@ static enum transport_step transport_command_step(const char *cmd, size_t len,
 static void transport_on_command(struct transport_session *s, const char *d, size_t n)
 {
 	enum transport_step step = transport_command_step(d, n, s->step);
-	if (s->step == TRANSPORT_STEP_QUIT)
-		return;
-	if (step == TRANSPORT_STEP_EHLO) {
-		s->ehlo_auth = false;
-		s->ehlo_done = false;
-	}
-	s->step = step;
-	if (step != TRANSPORT_STEP_QUIT) {
-		strbuf_reset(&s->reply);
-		s->reply_code = 0;
-		s->reply_open = false;
-	}
 	if (s->debug) {
 		/* never the arguments of AUTH, nor its continuation lines */
 		if (step == TRANSPORT_STEP_AUTH)
@@ -409,6 +398,19 @@ static void transport_on_command(struct transport_session *s, const char *d, siz
 		else
 			fprintf(stderr, "smtp> %.*s", (int)n, d);
 	}
+	/* QUIT follows a failure too: keep the step that failed */
+	if (step == TRANSPORT_STEP_QUIT || s->quit) {
+		s->quit = true;
+		return;
+	}
+	if (step == TRANSPORT_STEP_EHLO) {
+		s->ehlo_auth = false;
+		s->ehlo_done = false;
+	}
+	s->step = step;
+	strbuf_reset(&s->reply);
+	s->reply_code = 0;
+	s->reply_open = false;
 }
 
 /* One complete reply line "NNN-text" or "NNN text" (RFC 5321 4.2). */
@@ -421,7 +423,7 @@ static void transport_on_reply_line(struct transport_session *s, const char *l, 
 		fprintf(stderr, "smtp< %s\n", v);
 		free(v);
 	}
-	if (s->step == TRANSPORT_STEP_QUIT)
+	if (s->quit)
 		return; /* keep the reply of the step that failed */
 	int code = 0;
 	if (n >= 3 && l[0] >= '2' && l[0] <= '5' && l[1] >= '0' && l[1] <= '9' && l[2] >= '0' &&

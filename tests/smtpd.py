@@ -23,7 +23,8 @@ Modes: --starttls (the default) offers STARTTLS and requires it before
 anything but EHLO/NOOP/QUIT; --smtps is implicit TLS (RFC 8314); --plain has
 no TLS at all. With --auth-user/--auth-pass, AUTH PLAIN, LOGIN and XOAUTH2
 (the password is the bearer token) are offered once the connection is
-encrypted, and MAIL requires authentication. Without them no AUTH is offered.
+encrypted (--auth-mechs LOGIN narrows the list), and MAIL requires
+authentication. Without them no AUTH is offered.
 
 Faults (--fault): greet-421, mail-451, mail-550, rcpt-451, rcpt-550,
 data-cmd-554 (DATA refused before 354), data-451, data-554 (refused after
@@ -200,6 +201,10 @@ class SMTPSession(SMTP):
         if self.session.peer is not None:
             self.server.protocols[self.session.peer] = self
 
+    def connection_lost(self, error):
+        self.server.protocols.pop(self.session.peer, None)
+        super().connection_lost(error)
+
     async def _handle_client(self):
         fault = self.server.fault
         if fault == "stall":
@@ -256,6 +261,8 @@ def parse_args(argv):
     p.add_argument("--tls-key")
     p.add_argument("--auth-user")
     p.add_argument("--auth-pass")
+    p.add_argument("--auth-mechs", default="PLAIN,LOGIN,XOAUTH2",
+                   help="comma-separated AUTH mechanisms to offer")
     p.add_argument("--fault", choices=sorted(FAULTS))
     p.add_argument("--lifetime", type=float, default=120.0)
     args = p.parse_args(argv)
@@ -295,8 +302,8 @@ async def serve(args):
         authenticator=make_authenticator(server),
         timeout=args.lifetime,
     )
-    if not args.auth_user:
-        kwargs["auth_exclude_mechanism"] = ["PLAIN", "LOGIN", "XOAUTH2"]
+    offered = set(args.auth_mechs.upper().split(",")) if args.auth_user else set()
+    kwargs["auth_exclude_mechanism"] = sorted({"PLAIN", "LOGIN", "XOAUTH2"} - offered)
 
     loop = asyncio.get_running_loop()
     lsrv = await loop.create_server(
@@ -318,8 +325,11 @@ async def serve(args):
     await stop.wait()
     lsrv.close()
     for proto in list(server.protocols.values()):
-        if proto.transport is not None:
-            proto.transport.abort()
+        if proto.transport is not None and not proto.transport.is_closing():
+            try:
+                proto.transport.abort()
+            except Exception:  # already half torn down
+                pass
     await asyncio.sleep(0)
 
 
