@@ -1291,6 +1291,23 @@ static char *validate_category_list(const struct provider *p)
 	return strbuf_take(&sb);
 }
 
+/* The category id closest to a mistyped one, or NULL. */
+static const char *validate_category_near(const struct provider *p, const char *s)
+{
+	const char *best = NULL;
+	size_t best_d = (size_t)-1;
+	for (size_t i = 0; i < provider_category_count(p); i++) {
+		const char *id = provider_category_at(p, i)->id;
+		size_t d = util_edit_distance(s, id);
+		if (d < best_d) {
+			best_d = d;
+			best = id;
+		}
+	}
+	size_t len = strlen(s);
+	return best_d <= (len < 6 ? 1 : len / 4 + 1) ? best : NULL;
+}
+
 static void validate_check_category(struct validate_sink *vs, const char *s, size_t len,
                                     const struct provider *p)
 {
@@ -1305,9 +1322,16 @@ static void validate_check_category(struct validate_sink *vs, const char *s, siz
 		return;
 	char *q = validate_quote(s, len);
 	char *list = validate_category_list(p);
-	validate_report(vs, DIAG_ERROR, "category",
-	                _("\"%s\" is not a problem type of %s; use one of: %s"), q,
-	                provider_name(p, i18n_lang()), list);
+	const char *near = validate_category_near(p, s);
+	if (near)
+		validate_report(
+		    vs, DIAG_ERROR, "category",
+		    _("\"%s\" is not a problem type of %s; did you mean %s? Use one of: %s"), q,
+		    provider_name(p, i18n_lang()), near, list);
+	else
+		validate_report(vs, DIAG_ERROR, "category",
+		                _("\"%s\" is not a problem type of %s; use one of: %s"), q,
+		                provider_name(p, i18n_lang()), list);
 	free(list);
 	free(q);
 }

@@ -1202,6 +1202,18 @@ START_TEST(test_provider_categories)
 		              e->message, provider_category_at(p, i)->id);
 	ck_assert_ptr_nonnull(strstr(e->message, "\"withdrawal\""));
 	diags_finish(&d);
+	/* A typo gets a suggestion. */
+	test_set(t, TF_CATEGORY, "deposit-withdrawl");
+	diags_init(&d);
+	ck_assert_uint_eq(validate_ticket(t, p, &d), 1);
+	e = test_find(&d, DIAG_ERROR, TF_CATEGORY);
+	ck_assert_ptr_nonnull(strstr(e->message, "did you mean deposit-withdrawal?"));
+	diags_finish(&d);
+	test_set(t, TF_CATEGORY, "zzzzzz");
+	diags_init(&d);
+	validate_ticket(t, p, &d);
+	ck_assert_ptr_null(strstr(d.v[0].message, "did you mean"));
+	diags_finish(&d);
 
 	/* deposit-withdrawal: coin, network, amount, txid|order_id. */
 	ticket_free(t);
