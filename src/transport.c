@@ -567,11 +567,11 @@ static bool transport_is_tls_error(CURLcode rc)
 }
 
 /* "550 5.1.1 text" for messages; allocated. */
-static char *transport_reply_text(const struct transport_session *s, struct transport_result *res)
+static char *transport_reply_text(const struct transport_result *res)
 {
-	if (!s->reply_code)
+	if (!res->reply_code)
 		return xstrdup("");
-	return xasprintf("%d %s", s->reply_code, res->reply ? res->reply : "");
+	return xasprintf("%d %s", res->reply_code, res->reply ? res->reply : "");
 }
 
 static enum transport_status transport_fail_abort(const struct transport_session *s,
@@ -617,10 +617,13 @@ static enum transport_status transport_fail_setup(const struct transport_session
 		                      _("%s does not offer STARTTLS; refusing to send without "
 		                        "encryption"),
 		                      server);
-	if (transport_is_tls_error(rc))
+	if (transport_is_tls_error(rc) && s->reply_code >= 400)
 		return transport_fail(res, TRANSPORT_ETLS, temp_reply,
-		                      _("TLS with %s failed: %s%s%s"), server, detail,
-		                      *reply ? ": " : "", reply);
+		                      _("TLS with %s failed: %s (server reply: %s)"), server,
+		                      detail, reply);
+	if (transport_is_tls_error(rc))
+		return transport_fail(res, TRANSPORT_ETLS, false, _("TLS with %s failed: %s"),
+		                      server, detail);
 	if (rc == CURLE_LOGIN_DENIED || s->step == TRANSPORT_STEP_AUTH)
 		return transport_fail(res, TRANSPORT_EAUTH, temp_reply, _("login to %s failed: %s"),
 		                      server, *reply ? reply : detail);
@@ -640,10 +643,13 @@ static enum transport_status transport_classify(struct transport_session *s, CUR
                                                 struct transport_result *res)
 {
 	const char *detail = *errbuf ? errbuf : curl_easy_strerror(rc);
-	if (s->reply.len)
+	/* only a refusal is the reply to the failed step; a 354 or 220
+	 * before a lost connection is not */
+	if (s->reply_code >= 400) {
 		res->reply = util_visible(s->reply.buf, s->reply.len);
-	res->reply_code = s->reply_code;
-	char *reply = transport_reply_text(s, res);
+		res->reply_code = s->reply_code;
+	}
+	char *reply = transport_reply_text(res);
 	bool temp_reply = s->reply_code >= 400 && s->reply_code < 500;
 	bool refused = s->reply_code >= 400;
 	enum transport_status st;
@@ -912,9 +918,12 @@ static enum transport_status transport_sendmail_status(int wstatus, const char *
 	if (WIFEXITED(wstatus)) {
 		int code = WEXITSTATUS(wstatus);
 		res->reply_code = code;
-		return transport_fail(res, TRANSPORT_EMESSAGE, code == EX_TEMPFAIL,
-		                      _("%s failed with exit status %d%s"), prog, code,
-		                      code == EX_TEMPFAIL ? _(" (temporary failure)") : "");
+		if (code == EX_TEMPFAIL)
+			return transport_fail(
+			    res, TRANSPORT_EMESSAGE, true,
+			    _("%s failed with exit status %d (temporary failure)"), prog, code);
+		return transport_fail(res, TRANSPORT_EMESSAGE, false,
+		                      _("%s failed with exit status %d"), prog, code);
 	}
 	return transport_fail(res, TRANSPORT_EMESSAGE, false, _("%s was killed by signal %d"), prog,
 	                      WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);

@@ -420,6 +420,9 @@ START_TEST(test_fault)
 		ck_assert_msg(strstr(r.reply, f->reply) != NULL, "reply \"%s\"", r.reply);
 		/* the message shows the server's reply */
 		ck_assert_ptr_nonnull(strstr(r.message, f->reply));
+	} else {
+		ck_assert_int_eq(r.reply_code, 0);
+		ck_assert_ptr_null(r.reply);
 	}
 	ck_assert_uint_eq(count_new(), f->delivered);
 	ck_assert_ptr_null(strstr(r.message, SECRET));
