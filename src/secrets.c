@@ -436,7 +436,7 @@ static bool secrets_phrase_valid(const struct secrets_tok *t, size_t n, int *ok_
 }
 
 /* A generated phrase rarely repeats a word; a list in a log ("Unknown-2
- * Unknown-3 ...") does. true when at most one word in six is a repeat. */
+ * Unknown-3 ...") does. true when at most one word in three is a repeat. */
 static bool secrets_mostly_distinct(const struct secrets_tok *t, size_t n)
 {
 	size_t repeats = 0;
@@ -446,31 +446,32 @@ static bool secrets_mostly_distinct(const struct secrets_tok *t, size_t n)
 				repeats++;
 				break;
 			}
-	return repeats * 6 <= n;
+	return repeats * 3 <= n;
 }
 
-/* Words written apart (English, or Chinese with separators): block every
- * window that verifies, longest first; warn on a run of 12 or more that has
- * none. */
+/* Words written apart (English, or Chinese with separators). The run is
+ * the phrase as written, maybe with a few list words around it ("please
+ * check: ..."). Windows of every phrase length that leave out at most
+ * SECRETS_MAX_EXTRA words are verified, longest first; the first that
+ * verifies blocks. Looking further would find chance hits: any 12 words
+ * verify 1 time in 16. A run of 12 or more without one warns. */
+#define SECRETS_MAX_EXTRA 4
+
 static void secrets_eval_spaced(const struct secrets_tok *t, size_t n, struct secrets_found *f)
 {
 	static const size_t lens[] = {24, 21, 18, 15, 12};
-	bool blocked = false;
 	int l;
-	for (size_t i = 0; i + 12 <= n;) {
-		size_t step = 1;
-		for (size_t k = 0; k < UTIL_ARRAY_LEN(lens); k++) {
-			if (i + lens[k] <= n && secrets_phrase_valid(t + i, lens[k], &l)) {
+	for (size_t k = 0; k < UTIL_ARRAY_LEN(lens); k++) {
+		if (lens[k] > n || n - lens[k] > SECRETS_MAX_EXTRA)
+			continue;
+		for (size_t i = 0; i + lens[k] <= n; i++)
+			if (secrets_phrase_valid(t + i, lens[k], &l)) {
 				secrets_add(f, SECRETS_SEED_PHRASE, t[i].start,
 				            t[i + lens[k] - 1].end - t[i].start);
-				blocked = true;
-				step = lens[k];
-				break;
+				return;
 			}
-		}
-		i += step;
 	}
-	if (!blocked && n >= 12 && secrets_mostly_distinct(t, n))
+	if (n >= 12 && secrets_mostly_distinct(t, n))
 		secrets_add(f, SECRETS_SEED_PHRASE_UNVERIFIED, t[0].start,
 		            t[n - 1].end - t[0].start);
 }
