@@ -444,3 +444,8 @@ uint64_t compose_attachment_size(const struct compose *c, size_t i)
 {
 	return attach_size(c->attach[i]);
 }
+
+int compose_attachment_fd(const struct compose *c, size_t i)
+{
+	return attach_fd(c->attach[i]);
+}

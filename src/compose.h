@@ -55,5 +55,8 @@ size_t compose_attachment_count(const struct compose *c);
 const char *compose_attachment_name(const struct compose *c, size_t i);
 const char *compose_attachment_type(const struct compose *c, size_t i);
 uint64_t compose_attachment_size(const struct compose *c, size_t i);
+/* The attachment's open descriptor (the one that was typed and will be
+ * sent); read it with pread(). Belongs to c. */
+int compose_attachment_fd(const struct compose *c, size_t i);
 
 #endif

@@ -1,26 +1,38 @@
 /* main.c - argv → stages → exit code.
  *
- * The stages follow the data: input (INI, --set, -a) → ticket → provider
- * profile → validation → template → MIME message → output. Only this file
- * picks exit statuses (sysexits.h).
+ * The stages follow the data: input (INI, --set, -a, the interview) →
+ * ticket → provider profile → validation and safety guards → templates →
+ * MIME message → outbox → transport → sent archive. Only this file picks
+ * exit statuses (sysexits.h).
  */
+#include "account.h"
 #include "compose.h"
 #include "config.h"
+#include "deliver.h"
 #include "diag.h"
+#include "guard.h"
 #include "i18n.h"
+#include "paths.h"
+#include "prompt.h"
 #include "provider.h"
+#include "secrets.h"
+#include "spool.h"
 #include "ticket.h"
 #include "ticket_ini.h"
 #include "util.h"
 #include "validate.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <magic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 struct main_opts {
@@ -29,38 +41,85 @@ struct main_opts {
 	size_t nsets;
 	const char **attach;
 	size_t nattach;
+	const char **allow;
+	size_t nallow;
 	bool dry_run;
+	bool yes;
+	bool resend;
 	const char *output;
 	const char *lang;
 	const char *provider;
+	const char *to;
+	const char *config;
+	/* outbox subcommand */
+	bool flush;
+	const char *resend_id;
+	const char *drop_id;
 };
 
 enum {
 	MAIN_OPT_LANG = 0x100,
 	MAIN_OPT_PROVIDER,
+	MAIN_OPT_TO,
+	MAIN_OPT_RESEND,
+	MAIN_OPT_ALLOW,
+	MAIN_OPT_FLUSH,
+	MAIN_OPT_DROP,
+};
+
+/* A run's state, freed in one place. */
+struct main_run {
+	const struct main_opts *o;
+	struct ticket *t;
+	struct provider *p;
+	struct account *acct;
+	struct compose *c;
+	struct diags d;
+	bool interactive;
+	char *draft_path; /* the draft this run resumed, if any */
 };
 
 static void main_usage(FILE *out)
 {
-	fprintf(out, _("Usage: ticketmail [OPTION]... [--ticket FILE]\n"
-	               "Write one complete, safe support email to your exchange's official "
-	               "address.\n"
-	               "\n"
-	               "  -t, --ticket FILE      read the ticket from an INI file\n"
-	               "  -s, --set KEY=VALUE    set a field (e.g. --set txid=...)\n"
-	               "  -a, --attach FILE      attach a screenshot or log (repeatable)\n"
-	               "      --provider ID      provider profile (default: okx)\n"
-	               "  -n, --dry-run          print the message instead of sending it\n"
-	               "  -o, --output FILE      with --dry-run, write the message to FILE\n"
-	               "      --lang LANG        interface language: zh_CN or en\n"
-	               "  -h, --help             show this help and exit\n"
-	               "  -V, --version          show version information and exit\n"
-	               "\n"
-	               "Exit status: 0 sent or written; 64 usage; 65 invalid ticket; 66 missing "
-	               "file;\n"
-	               "70 internal error; 73 cannot write output; 74 I/O error; 78 bad "
-	               "configuration.\n"
-	               "See ticketmail(1) and ticketmail.ini(5).\n"));
+	fputs(_("Usage: ticketmail [OPTION]...\n"
+	        "       ticketmail outbox [--flush | --resend ID | --drop ID]\n"
+	        "       ticketmail history\n"
+	        "Write one complete, safe support email to your exchange's official address\n"
+	        "and send it. On a terminal with no ticket file, ticketmail asks for\n"
+	        "everything step by step.\n"
+	        "\n"
+	        "  -t, --ticket FILE      read the ticket from an INI file\n"
+	        "  -s, --set KEY=VALUE    set a field (e.g. --set txid=...); repeatable\n"
+	        "  -a, --attach FILE      attach a screenshot, PDF or text log; repeatable\n"
+	        "      --provider ID      provider profile (default: okx)\n"
+	        "      --to ADDRESS       send to ADDRESS instead of the official address\n"
+	        "                         (asks for confirmation; look-alikes are refused)\n"
+	        "  -n, --dry-run          print the message instead of sending it\n"
+	        "  -o, --output FILE      with --dry-run, write the message to FILE\n"
+	        "  -y, --yes              send without asking (needed without a terminal)\n"
+	        "      --resend           send even though this ticket was sent before\n"
+	        "      --allow KIND       accept a warning of this kind (e.g. hex-64)\n"
+	        "  -c, --config FILE      account configuration file\n"
+	        "      --lang LANG        interface language: zh_CN or en\n"
+	        "  -h, --help             show this help and exit\n"
+	        "  -V, --version          show version information and exit\n"
+	        "\n"
+	        "Exit status: 0 done; 64 usage; 65 invalid ticket or refused by a safety\n"
+	        "check; 66 missing file; 69 refused by the server or delivery unknown;\n"
+	        "73 cannot create a file; 75 not sent yet (queued, or interview saved as a\n"
+	        "draft); 76 TLS failure; 77 login refused; 78 bad configuration.\n"
+	        "See ticketmail(1) and ticketmail.ini(5).\n"),
+	      out);
+}
+
+static void main_version(void)
+{
+	curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+	int mv = magic_version();
+	printf("ticketmail %s\n", TICKETMAIL_VERSION);
+	printf("libcurl %s (%s)\n", cv->version, cv->ssl_version ? cv->ssl_version : "no TLS");
+	printf("libmagic %d.%02d\n", mv / 100, mv % 100);
+	printf("inih (Debian libinih, r%d)\n", TICKETMAIL_INIH_VERSION);
 }
 
 static void main_push(const char ***v, size_t *n, const char *s)
@@ -70,7 +129,7 @@ static void main_push(const char ***v, size_t *n, const char *s)
 }
 
 /* Returns -1 to go on, or an exit status. */
-static int main_parse_args(int argc, char **argv, struct main_opts *o)
+static int main_parse_args(int argc, char **argv, struct main_opts *o, bool outbox)
 {
 	static const struct option longopts[] = {
 	    {"ticket", required_argument, NULL, 't'},
@@ -78,14 +137,21 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 	    {"attach", required_argument, NULL, 'a'},
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"output", required_argument, NULL, 'o'},
+	    {"yes", no_argument, NULL, 'y'},
+	    {"config", required_argument, NULL, 'c'},
 	    {"lang", required_argument, NULL, MAIN_OPT_LANG},
 	    {"provider", required_argument, NULL, MAIN_OPT_PROVIDER},
+	    {"to", required_argument, NULL, MAIN_OPT_TO},
+	    {"resend", optional_argument, NULL, MAIN_OPT_RESEND},
+	    {"allow", required_argument, NULL, MAIN_OPT_ALLOW},
+	    {"flush", no_argument, NULL, MAIN_OPT_FLUSH},
+	    {"drop", required_argument, NULL, MAIN_OPT_DROP},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "t:s:a:no:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:s:a:no:yc:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			o->ticket_path = optarg;
@@ -102,78 +168,286 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 		case 'o':
 			o->output = optarg;
 			break;
+		case 'y':
+			o->yes = true;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
 		case MAIN_OPT_LANG:
 			o->lang = optarg;
 			break;
 		case MAIN_OPT_PROVIDER:
 			o->provider = optarg;
 			break;
+		case MAIN_OPT_TO:
+			o->to = optarg;
+			break;
+		case MAIN_OPT_RESEND:
+			o->resend = true;
+			o->resend_id = optarg;
+			break;
+		case MAIN_OPT_ALLOW:
+			main_push(&o->allow, &o->nallow, optarg);
+			break;
+		case MAIN_OPT_FLUSH:
+			o->flush = true;
+			break;
+		case MAIN_OPT_DROP:
+			o->drop_id = optarg;
+			break;
 		case 'h':
 			main_usage(stdout);
 			return EX_OK;
 		case 'V':
-			printf("ticketmail %s\n", TICKETMAIL_VERSION);
+			main_version();
 			return EX_OK;
 		default:
 			fprintf(stderr, _("Try 'ticketmail --help' for more information.\n"));
 			return EX_USAGE;
 		}
 	}
+	/* "outbox --resend ID": the id may follow as its own word. */
+	if (outbox && o->resend && !o->resend_id && optind < argc)
+		o->resend_id = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, _("ticketmail: unexpected argument '%s'\n"), argv[optind]);
+		return EX_USAGE;
+	}
+	if (o->lang && !i18n_normalise(o->lang)) {
+		fprintf(stderr, _("ticketmail: --lang %s: unknown language; use zh_CN or en\n"),
+		        o->lang);
 		return EX_USAGE;
 	}
 	if (o->output && !o->dry_run) {
 		fprintf(stderr, _("ticketmail: --output needs --dry-run\n"));
 		return EX_USAGE;
 	}
-	return -1;
-}
-
-/* The language given to --lang must be one we have. */
-static int main_check_lang(const char *lang)
-{
-	if (lang && !i18n_normalise(lang)) {
-		fprintf(stderr, _("ticketmail: --lang %s: unknown language; use zh_CN or en\n"),
-		        lang);
+	if (!outbox && (o->flush || o->drop_id || o->resend_id)) {
+		fprintf(stderr, _("ticketmail: --flush, --drop and --resend ID belong to "
+		                  "'ticketmail outbox'\n"));
 		return EX_USAGE;
+	}
+	for (size_t i = 0; i < o->nallow; i++) {
+		if (secrets_kind_lookup(o->allow[i]) < 0) {
+			fprintf(stderr, _("ticketmail: --allow %s: unknown kind of warning\n"),
+			        o->allow[i]);
+			return EX_USAGE;
+		}
 	}
 	return -1;
 }
 
+/* ---- input --------------------------------------------------------------- */
+
 /* Reads the ticket from the file, --set and -a, in that order. */
-static int main_read_ticket(const struct main_opts *o, struct ticket *t, struct diags *d)
+static int main_read_ticket(struct main_run *r)
 {
+	const struct main_opts *o = r->o;
 	if (o->ticket_path) {
-		int r = ticket_ini_read(t, o->ticket_path, d);
-		if (r == -1)
+		int rc = ticket_ini_read(r->t, o->ticket_path, &r->d);
+		if (rc == -1)
 			return EX_NOINPUT;
-		if (r == -2)
+		if (rc == -2)
 			return EX_DATAERR;
+		if (prompt_is_draft(o->ticket_path))
+			r->draft_path = xstrdup(o->ticket_path);
 	}
 	int status = -1;
 	for (size_t i = 0; i < o->nsets; i++)
-		if (ticket_ini_set(t, o->sets[i], d) != 0)
+		if (ticket_ini_set(r->t, o->sets[i], &r->d) != 0)
 			status = EX_USAGE;
-	if (o->provider) {
-		struct ticket_origin org = {NULL, 0};
-		ticket_set(t, TF_PROVIDER, o->provider, strlen(o->provider), &org);
-	}
+	if (o->provider)
+		ticket_set(r->t, TF_PROVIDER, o->provider, strlen(o->provider), NULL);
 	for (size_t i = 0; i < o->nattach; i++)
-		ticket_attach_add(t, o->attach[i], NULL);
+		ticket_attach_add(r->t, o->attach[i], NULL);
 	return status;
 }
 
-static int main_load_provider(const struct ticket *t, struct provider **p, struct diags *d)
+static int main_load_provider(struct main_run *r)
 {
-	const char *id = ticket_has(t, TF_PROVIDER) ? ticket_get(t, TF_PROVIDER) : "okx";
-	int r = provider_load(id, p, d);
-	if (r == -1)
+	const char *id = ticket_has(r->t, TF_PROVIDER) ? ticket_get(r->t, TF_PROVIDER) : "okx";
+	int rc = provider_load(id, &r->p, &r->d);
+	if (rc == -1)
 		return EX_DATAERR;
-	if (r != 0)
+	if (rc != 0)
 		return EX_CONFIG;
 	return -1;
 }
+
+/* The account is needed to send; for a dry run it is used when present. */
+static int main_load_account(struct main_run *r)
+{
+	if (r->o->dry_run && !r->o->config) {
+		char *dir = paths_config_dir();
+		char *path = xasprintf("%s/config.ini", dir);
+		bool exists = access(path, F_OK) == 0;
+		free(dir);
+		free(path);
+		if (!exists)
+			return -1;
+	}
+	int rc = account_load(r->o->config, &r->acct, &r->d);
+	if (rc != 0)
+		return account_exitcode(rc, r->o->config != NULL);
+	return -1;
+}
+
+/* Saves what was typed so far and says how to resume. */
+static int main_interrupted(struct main_run *r)
+{
+	char *path = NULL;
+	if (prompt_save_draft(r->t, r->draft_path, &path) != 0)
+		return EX_CANTCREAT;
+	fprintf(stderr,
+	        _("ticketmail: nothing was sent. Your answers are saved; resume with:\n"
+	          "  ticketmail --ticket %s\n"),
+	        path);
+	free(path);
+	return EX_TEMPFAIL;
+}
+
+/* Validates; on a terminal, asks again for every field with a problem
+ * until the ticket is valid. */
+static int main_validate(struct main_run *r, bool full_interview)
+{
+	const char *email = r->acct ? account_from(r->acct) : NULL;
+	if (full_interview) {
+		if (prompt_interview(r->t, &r->p, NULL, email) != PROMPT_OK)
+			return main_interrupted(r);
+	}
+	for (;;) {
+		struct diags vd;
+		diags_init(&vd);
+		size_t errors = validate_ticket(r->t, r->p, &vd);
+		if (errors == 0 || !r->interactive) {
+			for (size_t i = 0; i < vd.n; i++)
+				diags_add(&r->d, vd.v[i].severity, vd.v[i].field, vd.v[i].where,
+				          vd.v[i].kind, "%s", vd.v[i].message);
+			diags_finish(&vd);
+			return errors ? EX_DATAERR : -1;
+		}
+		diags_print(stdout, &vd);
+		enum prompt_status st = prompt_interview(r->t, &r->p, &vd, email);
+		diags_finish(&vd);
+		if (st != PROMPT_OK)
+			return main_interrupted(r);
+	}
+}
+
+/* ---- safety guards -------------------------------------------------------- */
+
+static bool main_allowed(const struct main_opts *o, const char *kind)
+{
+	for (size_t i = 0; i < o->nallow; i++)
+		if (kind && secrets_kind_lookup(o->allow[i]) == secrets_kind_lookup(kind))
+			return true;
+	return false;
+}
+
+/* Scans every text field and every text attachment for secrets. Blocks
+ * are errors; warnings need --allow KIND or a yes on the terminal. */
+static int main_scan_secrets(struct main_run *r, const char *smtp_secret)
+{
+	struct secrets *s = NULL;
+	char *err = NULL;
+	if (secrets_load(&s, &err) != SECRETS_EOK) {
+		fprintf(stderr, "ticketmail: %s\n", err);
+		free(err);
+		return EX_CONFIG;
+	}
+	const char *extra[] = {smtp_secret, NULL};
+	const char *const *extras = smtp_secret ? extra : NULL;
+	struct diags sd;
+	diags_init(&sd);
+	const char *txid = ticket_get(r->t, TF_TXID);
+	for (int f = 0; f < TF_COUNT; f++) {
+		const char *v = ticket_get(r->t, f);
+		if (f == TF_ATTACHMENT || !v || !*v)
+			continue;
+		enum secrets_context ctx = f == TF_TXID ? SECRETS_CTX_TXID : SECRETS_CTX_TEXT;
+		secrets_diagnose(s, v, strlen(v), ctx, extras, txid, f, ticket_fields[f].key, &sd);
+	}
+	for (size_t i = 0; r->c && i < compose_attachment_count(r->c); i++) {
+		if (strcmp(compose_attachment_type(r->c, i), "text/plain") != 0)
+			continue;
+		uint64_t size = compose_attachment_size(r->c, i);
+		char *buf = xmalloc(size + 1);
+		ssize_t n = pread(compose_attachment_fd(r->c, i), buf, size, 0);
+		if (n >= 0)
+			secrets_diagnose(s, buf, (size_t)n, SECRETS_CTX_ATTACHMENT, extras, txid,
+			                 -1, compose_attachment_name(r->c, i), &sd);
+		free(buf);
+	}
+	secrets_free(s);
+	int status = -1;
+	bool ask = false;
+	for (size_t i = 0; i < sd.n; i++) {
+		struct diag *e = &sd.v[i];
+		if (e->severity == DIAG_ERROR)
+			status = EX_DATAERR;
+		else if (e->severity == DIAG_WARNING && !main_allowed(r->o, e->kind))
+			ask = true;
+		else if (e->severity == DIAG_WARNING)
+			continue;
+		diags_add(&r->d, e->severity, e->field, e->where, e->kind, "%s", e->message);
+	}
+	diags_finish(&sd);
+	if (status != -1 || !ask)
+		return status;
+	diags_print(stderr, &r->d);
+	diags_finish(&r->d);
+	diags_init(&r->d);
+	if (!r->interactive) {
+		fprintf(stderr, _("ticketmail: not sent: accept each warning above with --allow "
+		                  "KIND once you are sure it is not a secret\n"));
+		return EX_DATAERR;
+	}
+	bool intr = false;
+	if (!prompt_confirm(_("Are you sure none of the warnings above is a secret?"), &intr))
+		return intr ? main_interrupted(r) : EX_DATAERR;
+	return -1;
+}
+
+/* The recipient: the official address, or --to after the phishing guard. */
+static int main_check_recipient(struct main_run *r, bool *foreign_out)
+{
+	*foreign_out = false;
+	if (!r->o->to)
+		return -1;
+	struct guard_result g;
+	guard_check_recipient(r->o->to, provider_support_address(r->p),
+	                      provider_official_domain(r->p), &g);
+	int status = -1;
+	switch (g.verdict) {
+	case GUARD_OFFICIAL:
+		break;
+	case GUARD_INVALID:
+	case GUARD_LOOKALIKE:
+		diags_add(&r->d, DIAG_ERROR, -1, "--to", "recipient", "%s", g.reason);
+		status = EX_DATAERR;
+		break;
+	case GUARD_SAME_DOMAIN:
+	case GUARD_FOREIGN:
+	case GUARD_VERDICT_COUNT:
+		*foreign_out = true;
+		diags_add(&r->d, DIAG_WARNING, -1, "--to", "recipient", "%s", g.reason);
+		if (r->interactive && !r->o->dry_run) {
+			diags_print(stderr, &r->d);
+			diags_finish(&r->d);
+			diags_init(&r->d);
+			bool intr = false;
+			if (!prompt_confirm(_("Send to this address instead of the official one?"),
+			                    &intr))
+				status = intr ? main_interrupted(r) : EX_DATAERR;
+		}
+		break;
+	}
+	guard_result_finish(&g);
+	return status;
+}
+
+/* ---- message ------------------------------------------------------------ */
 
 static int main_compose_status(enum compose_status st)
 {
@@ -211,6 +485,31 @@ static void main_pins(struct compose_options *co)
 	const char *boundary = getenv("TICKETMAIL_BOUNDARY");
 	if (boundary && *boundary)
 		co->boundary = boundary;
+}
+
+static int main_compose(struct main_run *r)
+{
+	compose_free(r->c);
+	r->c = NULL;
+	struct compose_options co = {0};
+	main_pins(&co);
+	if (r->acct) {
+		co.from_addr = account_from(r->acct);
+		co.from_name = account_name(r->acct);
+	}
+	co.to_addr = r->o->to;
+	enum compose_status st = compose_prepare(r->t, r->p, &co, &r->c, &r->d);
+	if (st != COMPOSE_OK)
+		return main_compose_status(st);
+	/* The guide: write from the registered address, so support can match
+	 * the account. */
+	if (r->acct && ticket_has(r->t, TF_EMAIL) &&
+	    util_ascii_casecmp(account_from(r->acct), ticket_get(r->t, TF_EMAIL)) != 0)
+		diags_add(&r->d, DIAG_WARNING, TF_EMAIL, "email", "sender",
+		          _("you send from %s, not from the registered email %s; support "
+		            "matches accounts faster when you write from the registered one"),
+		          account_from(r->acct), ticket_get(r->t, TF_EMAIL));
+	return -1;
 }
 
 /* Writes the message to path through a temporary file and a rename, so a
@@ -265,46 +564,383 @@ static int main_write_stdout(const struct compose *c)
 	return main_compose_status(st);
 }
 
-static int main_run(const struct main_opts *o)
+/* ---- review and sending ------------------------------------------------- */
+
+/* Shows the review and loops on edits. Returns -1 to send, or a status. */
+static int main_review(struct main_run *r, bool foreign_to)
 {
-	struct ticket *t = ticket_new();
-	struct provider *p = NULL;
-	struct compose *c = NULL;
-	struct diags d;
-	diags_init(&d);
-	int status = main_read_ticket(o, t, &d);
-	if (status != -1)
-		goto out;
-	status = main_load_provider(t, &p, &d);
-	if (status != -1)
-		goto out;
-	if (validate_ticket(t, p, &d) > 0) {
-		status = EX_DATAERR;
-		goto out;
+	for (;;) {
+		prompt_show_review(r->c, r->p, foreign_to);
+		diags_print(stdout, &r->d);
+		diags_finish(&r->d);
+		diags_init(&r->d);
+		switch (prompt_review_choice()) {
+		case PROMPT_CHOICE_SEND:
+			return -1;
+		case PROMPT_CHOICE_INTERRUPTED:
+			return main_interrupted(r);
+		case PROMPT_CHOICE_QUIT:
+			fprintf(stderr, _("ticketmail: nothing was sent.\n"));
+			return EX_OK;
+		case PROMPT_CHOICE_DRAFT: {
+			char *path = NULL;
+			if (prompt_save_draft(r->t, r->draft_path, &path) != 0)
+				return EX_CANTCREAT;
+			printf(_("Draft saved. Resume with:\n  ticketmail --ticket %s\n"), path);
+			free(path);
+			return EX_OK;
+		}
+		case PROMPT_CHOICE_EDIT:
+			if (prompt_edit_field(r->t, r->p) != PROMPT_OK)
+				return main_interrupted(r);
+			int status = main_validate(r, false);
+			if (status == -1)
+				status = main_compose(r);
+			if (status != -1)
+				return status;
+			break;
+		}
 	}
-	struct compose_options co = {0};
-	main_pins(&co);
-	enum compose_status st = compose_prepare(t, p, &co, &c, &d);
-	if (st != COMPOSE_OK) {
-		status = main_compose_status(st);
-		goto out;
+}
+
+/* The fingerprint: recipient, subject, every field, every attachment. */
+static void main_fingerprint(const struct main_run *r, char hex[65])
+{
+	struct spool_fingerprint *fp =
+	    spool_fingerprint_new(compose_to(r->c), ticket_get(r->t, TF_SUBJECT));
+	for (int f = 0; f < TF_COUNT; f++) {
+		if (f == TF_ATTACHMENT || f == TF_SUBJECT || f == TF_LANGUAGE)
+			continue;
+		spool_fingerprint_field(fp, ticket_fields[f].key,
+		                        ticket_has(r->t, f) ? ticket_get(r->t, f) : "");
 	}
-	if (!o->dry_run) {
-		diags_add(&d, DIAG_ERROR, -1, NULL, NULL,
-		          _("sending is not available yet in this build; use --dry-run"));
-		status = EX_UNAVAILABLE;
-		goto out;
+	for (size_t i = 0; i < compose_attachment_count(r->c); i++)
+		spool_fingerprint_attachment_fd(fp, compose_attachment_fd(r->c, i));
+	spool_fingerprint_finish(fp, hex);
+}
+
+static void main_time(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M %z", &tm);
+}
+
+static int main_refuse_duplicate(struct main_run *r, struct spool *s, const char *fp)
+{
+	struct spool_history_entry *h = NULL;
+	if (spool_history_find(s, fp, &h, NULL) != SPOOL_EOK)
+		return -1;
+	char when[64];
+	main_time(h->date, when, sizeof when);
+	diags_add(&r->d, DIAG_ERROR, -1, NULL, "duplicate",
+	          _("this ticket was already sent on %s (Message-ID %s, %s). Sending the same "
+	            "email again slows support down: reply in that thread instead, or use "
+	            "--resend if you really mean to send it again"),
+	          when, h->message_id, h->state);
+	spool_history_free(h, 1);
+	return EX_DATAERR;
+}
+
+static void main_history_add(struct main_run *r, struct spool *s, const char *fp, const char *state)
+{
+	struct spool_history_entry h = {
+	    .fingerprint = (char *)fp,
+	    .date = time(NULL),
+	    .provider = (char *)provider_id(r->p),
+	    .category = (char *)ticket_get(r->t, TF_CATEGORY),
+	    .subject = (char *)compose_subject(r->c),
+	    .message_id = (char *)compose_message_id(r->c),
+	    .state = (char *)state,
+	};
+	char *err = NULL;
+	if (spool_history_add(s, &h, &err) != SPOOL_EOK) {
+		fprintf(stderr, "ticketmail: %s\n", err);
+		free(err);
 	}
-	diags_print(stderr, &d);
-	diags_finish(&d);
-	status = o->output ? main_write_file(c, o->output) : main_write_stdout(c);
-out:
-	diags_print(stderr, &d);
-	diags_finish(&d);
-	compose_free(c);
-	provider_free(p);
-	ticket_free(t);
+}
+
+static void main_report(const struct deliver_outcome *out, const char *id, const char *msgid)
+{
+	switch (out->state) {
+	case SPOOL_STATE_SENT:
+		printf(_("Sent. Message-ID %s\nA copy is kept in %s\n"), msgid, out->sent_path);
+		printf("%s\n", _("Watch your inbox and your spam folder for the reply; to follow "
+		                 "up, reply in the same thread rather than sending a new email."));
+		break;
+	case SPOOL_STATE_QUEUED:
+		fprintf(stderr, "ticketmail: %s\n", out->message ? out->message : "");
+		fprintf(stderr,
+		        _("ticketmail: not sent yet; the message waits in the outbox as %s.\n"
+		          "Retry with: ticketmail outbox --flush\n"),
+		        id);
+		break;
+	case SPOOL_STATE_UNKNOWN:
+		fprintf(stderr, "ticketmail: %s\n", out->message ? out->message : "");
+		fprintf(stderr,
+		        _("ticketmail: the connection was lost after the whole message was "
+		          "sent, so it may have arrived. It will not be resent automatically.\n"
+		          "Check your sent mail, then either: ticketmail outbox --resend %s\n"
+		          "or: ticketmail outbox --drop %s\n"),
+		        id, id);
+		break;
+	default:
+		fprintf(stderr, "ticketmail: %s\n", out->message ? out->message : "");
+		fprintf(stderr,
+		        _("ticketmail: the server refused the message; it is kept in "
+		          "the outbox as %s and will not be retried.\n"),
+		        id);
+		break;
+	}
+}
+
+static int main_send(struct main_run *r)
+{
+	struct spool *s = NULL;
+	char *err = NULL;
+	enum spool_status st = spool_open(NULL, &s, &err);
+	if (st != SPOOL_EOK) {
+		fprintf(stderr, "ticketmail: %s\n", err);
+		free(err);
+		return spool_exitcode(st);
+	}
+	char fp[65];
+	main_fingerprint(r, fp);
+	int status = r->o->resend ? -1 : main_refuse_duplicate(r, s, fp);
+	if (status != -1) {
+		spool_free(s);
+		return status;
+	}
+	struct spool_draft *draft = NULL;
+	char *id = NULL;
+	st = spool_enqueue(s, &draft, &err);
+	if (st == SPOOL_EOK) {
+		char *werr = NULL;
+		enum compose_status cs = compose_write(r->c, spool_draft_file(draft), &werr);
+		if (cs != COMPOSE_OK) {
+			spool_abort(draft);
+			fprintf(stderr, "ticketmail: %s\n", werr ? werr : "");
+			free(werr);
+			spool_free(s);
+			return main_compose_status(cs);
+		}
+		st = spool_commit(s, draft, compose_message_id(r->c), &id, NULL, &err);
+	}
+	if (st != SPOOL_EOK) {
+		fprintf(stderr, "ticketmail: %s\n", err);
+		free(err);
+		spool_free(s);
+		return spool_exitcode(st);
+	}
+	main_history_add(r, s, fp, "queued");
+	/* A resumed draft has become a message: it is no longer a draft. */
+	if (r->draft_path)
+		unlink(r->draft_path);
+	struct deliver_outcome out;
+	deliver_spooled(s, r->acct, id, isatty(STDERR_FILENO), &out);
+	if (out.state != SPOOL_STATE_QUEUED)
+		main_history_add(r, s, fp, spool_state_name(out.state));
+	main_report(&out, id, compose_message_id(r->c));
+	status = out.exit_status;
+	deliver_outcome_finish(&out);
+	free(id);
+	spool_free(s);
 	return status;
+}
+
+static int main_run(struct main_run *r)
+{
+	int status = main_read_ticket(r);
+	if (status == -1)
+		status = main_load_provider(r);
+	if (status == -1)
+		status = main_load_account(r);
+	if (status != -1)
+		return status;
+	bool full = r->interactive && !r->o->ticket_path && r->o->nsets == 0;
+	status = main_validate(r, full);
+	if (status != -1)
+		return status;
+	bool foreign = false;
+	status = main_check_recipient(r, &foreign);
+	if (status == -1)
+		status = main_compose(r);
+	const char *secret = NULL;
+	if (status == -1 && !r->o->dry_run &&
+	    account_transport(r->acct) == ACCOUNT_TRANSPORT_SMTP) {
+		char *err = NULL;
+		secret = account_secret(r->acct, &err);
+		if (!secret) {
+			diags_add(&r->d, DIAG_ERROR, -1, account_path(r->acct), "secret", "%s",
+			          err);
+			free(err);
+			status = EX_CONFIG;
+		}
+	}
+	if (status == -1)
+		status = main_scan_secrets(r, secret);
+	if (status != -1)
+		return status;
+	if (r->o->dry_run) {
+		diags_print(stderr, &r->d);
+		diags_finish(&r->d);
+		diags_init(&r->d);
+		return r->o->output ? main_write_file(r->c, r->o->output) : main_write_stdout(r->c);
+	}
+	if (r->interactive) {
+		status = main_review(r, foreign);
+		if (status != -1)
+			return status;
+	} else if (!r->o->yes) {
+		diags_add(&r->d, DIAG_ERROR, -1, NULL, NULL,
+		          _("no terminal to confirm on: add --yes to send, or --dry-run to see "
+		            "the message"));
+		return EX_USAGE;
+	}
+	diags_print(stderr, &r->d);
+	diags_finish(&r->d);
+	diags_init(&r->d);
+	return main_send(r);
+}
+
+static int main_ticket(const struct main_opts *o)
+{
+	struct main_run r = {.o = o};
+	r.t = ticket_new();
+	diags_init(&r.d);
+	r.interactive = prompt_available() && !o->yes && !o->dry_run;
+	int status = main_run(&r);
+	if (status == -1)
+		status = EX_OK;
+	diags_print(stderr, &r.d);
+	diags_finish(&r.d);
+	compose_free(r.c);
+	account_free(r.acct);
+	provider_free(r.p);
+	ticket_free(r.t);
+	free(r.draft_path);
+	return status;
+}
+
+/* ---- subcommands -------------------------------------------------------- */
+
+static int main_outbox(const struct main_opts *o)
+{
+	struct spool *s = NULL;
+	char *err = NULL;
+	enum spool_status st = spool_open(NULL, &s, &err);
+	if (st != SPOOL_EOK)
+		goto fail;
+	if (o->drop_id) {
+		st = spool_drop(s, o->drop_id, &err);
+		if (st != SPOOL_EOK)
+			goto fail;
+		printf(_("Dropped %s from the outbox.\n"), o->drop_id);
+		spool_free(s);
+		return EX_OK;
+	}
+	if (o->resend_id) {
+		st = spool_resend_unknown(s, o->resend_id, &err);
+		if (st != SPOOL_EOK)
+			goto fail;
+	}
+	if (o->flush || o->resend_id) {
+		st = spool_lock_flush(s, &err);
+		if (st != SPOOL_EOK)
+			goto fail;
+		struct account *a = NULL;
+		struct diags d;
+		diags_init(&d);
+		int rc = account_load(o->config, &a, &d);
+		diags_print(stderr, &d);
+		diags_finish(&d);
+		if (rc != 0) {
+			spool_free(s);
+			return account_exitcode(rc, o->config != NULL);
+		}
+		struct spool_entry *e = NULL;
+		size_t n = 0;
+		st = spool_list(s, SPOOL_OUTBOX, &e, &n, &err);
+		if (st != SPOOL_EOK) {
+			account_free(a);
+			goto fail;
+		}
+		int status = EX_OK;
+		time_t now = time(NULL);
+		for (size_t i = 0; i < n; i++) {
+			bool chosen = o->resend_id ? strcmp(e[i].id, o->resend_id) == 0
+			                           : spool_entry_due(&e[i], now);
+			if (!chosen)
+				continue;
+			struct deliver_outcome out;
+			deliver_spooled(s, a, e[i].id, isatty(STDERR_FILENO), &out);
+			main_report(&out, e[i].id, e[i].message_id ? e[i].message_id : "-");
+			if (out.exit_status != EX_OK && status == EX_OK)
+				status = out.exit_status;
+			deliver_outcome_finish(&out);
+		}
+		spool_entries_free(e, n);
+		account_free(a);
+		spool_free(s);
+		return status;
+	}
+	struct spool_entry *e = NULL;
+	size_t n = 0;
+	st = spool_list(s, SPOOL_OUTBOX, &e, &n, &err);
+	if (st != SPOOL_EOK)
+		goto fail;
+	if (n == 0)
+		printf("%s\n", _("The outbox is empty."));
+	for (size_t i = 0; i < n; i++) {
+		char when[64] = "-";
+		if (e[i].next_try)
+			main_time(e[i].next_try, when, sizeof when);
+		printf("%s  %-8s  %s %d  %s %s\n    %s %s\n", e[i].id, spool_state_name(e[i].state),
+		       _("attempts"), e[i].attempts, _("next try"), when,
+		       e[i].message_id ? e[i].message_id : "-", e[i].subject ? e[i].subject : "");
+		if (e[i].last_reply)
+			printf("    %s %s\n", _("last reply:"), e[i].last_reply);
+	}
+	printf(_("Outbox: %s/outbox (a Maildir: mutt -f %s/outbox)\n"), spool_root(s),
+	       spool_root(s));
+	spool_entries_free(e, n);
+	spool_free(s);
+	return EX_OK;
+fail:
+	fprintf(stderr, "ticketmail: %s\n", err ? err : "");
+	free(err);
+	spool_free(s);
+	return spool_exitcode(st);
+}
+
+static int main_history(void)
+{
+	struct spool *s = NULL;
+	char *err = NULL;
+	enum spool_status st = spool_open(NULL, &s, &err);
+	struct spool_history_entry *h = NULL;
+	size_t n = 0;
+	if (st == SPOOL_EOK)
+		st = spool_history_list(s, &h, &n, &err);
+	if (st != SPOOL_EOK) {
+		fprintf(stderr, "ticketmail: %s\n", err ? err : "");
+		free(err);
+		spool_free(s);
+		return spool_exitcode(st);
+	}
+	if (n == 0)
+		printf("%s\n", _("No ticket has been sent yet."));
+	for (size_t i = 0; i < n; i++) {
+		char when[64];
+		main_time(h[i].date, when, sizeof when);
+		printf("%s  %-7s  %s/%s  %s\n    %s\n", when, h[i].state, h[i].provider,
+		       h[i].category, h[i].message_id, h[i].subject);
+	}
+	printf(_("Sent copies: %s/sent (a Maildir: mutt -f %s/sent)\n"), spool_root(s),
+	       spool_root(s));
+	spool_history_free(h, n);
+	spool_free(s);
+	return EX_OK;
 }
 
 int main(int argc, char **argv)
@@ -318,12 +954,25 @@ int main(int argc, char **argv)
 			o.lang = argv[i] + 7;
 	}
 	i18n_init(o.lang && i18n_normalise(o.lang) ? o.lang : NULL);
-	int status = main_parse_args(argc, argv, &o);
-	if (status == -1)
-		status = main_check_lang(o.lang);
-	if (status == -1)
-		status = main_run(&o);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
+	int status;
+	if (sub && strcmp(sub, "outbox") == 0) {
+		status = main_parse_args(argc - 1, argv + 1, &o, true);
+		if (status == -1)
+			status = main_outbox(&o);
+	} else if (sub && strcmp(sub, "history") == 0) {
+		status = main_parse_args(argc - 1, argv + 1, &o, false);
+		if (status == -1)
+			status = main_history();
+	} else {
+		status = main_parse_args(argc, argv, &o, false);
+		if (status == -1)
+			status = main_ticket(&o);
+	}
 	free(o.sets);
 	free(o.attach);
+	free(o.allow);
+	curl_global_cleanup();
 	return status;
 }
