@@ -91,6 +91,24 @@ struct transport_session {
 	bool drawn;
 };
 
+/* What was going on at each step, for messages. */
+static const char *const transport_step_labels[TRANSPORT_STEP_COUNT] = {
+    [TRANSPORT_STEP_CONNECT] = N_("the greeting"),
+    [TRANSPORT_STEP_EHLO] = "EHLO",
+    [TRANSPORT_STEP_STARTTLS] = "STARTTLS",
+    [TRANSPORT_STEP_AUTH] = "AUTH",
+    [TRANSPORT_STEP_MAIL] = "MAIL FROM",
+    [TRANSPORT_STEP_RCPT] = "RCPT TO",
+    [TRANSPORT_STEP_DATA] = "DATA",
+    [TRANSPORT_STEP_BODY] = N_("the message body"),
+    [TRANSPORT_STEP_QUIT] = "QUIT",
+};
+
+static const char *transport_step_label(enum transport_step step)
+{
+	return _(transport_step_labels[step]);
+}
+
 static const char *const transport_status_names[TRANSPORT_STATUS_COUNT] = {
     [TRANSPORT_OK] = "ok",
     [TRANSPORT_ECONFIG] = "config",
@@ -632,7 +650,8 @@ static enum transport_status transport_fail_setup(const struct transport_session
 		                      _("%s refused the session: %s"), server, reply);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return transport_fail(res, TRANSPORT_ECONNECT, true,
-		                      _("%s did not answer in time (%s)"), server, detail);
+		                      _("%s did not answer in time, waiting for %s (%s)"), server,
+		                      transport_step_label(s->step), detail);
 	return transport_fail(res, TRANSPORT_ECONNECT, true, _("could not connect to %s: %s"),
 	                      server, detail);
 }
@@ -692,11 +711,10 @@ static enum transport_status transport_classify(struct transport_session *s, CUR
 			      "check before sending it again"),
 			    server, detail);
 		else
-			st =
-			    transport_fail(res, TRANSPORT_ELOST_BEFORE_DOT, true,
-			                   _("the connection to %s was lost before the message was "
-			                     "complete (%s); it was not delivered"),
-			                   server, detail);
+			st = transport_fail(res, TRANSPORT_ELOST_BEFORE_DOT, true,
+			                    _("the connection to %s was lost at %s, before the "
+			                      "message was complete (%s); it was not delivered"),
+			                    server, transport_step_label(s->step), detail);
 	}
 	free(reply);
 	return st;
