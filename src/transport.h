@@ -9,6 +9,11 @@
  * allowed. When credentials are configured the server must authenticate
  * us: a server that offers no AUTH is refused before MAIL FROM. The secret
  * never appears in a message, the result or the debug output.
+ *
+ * libcurl's verbose output goes only to an internal callback that follows
+ * the dialogue (to tell which step failed). With TICKETMAIL_SMTP_DEBUG=1 in
+ * the environment that dialogue is printed on stderr as "smtp> " and
+ * "smtp< " lines; AUTH and its continuation lines show as "AUTH ***".
  */
 #ifndef TICKETMAIL_TRANSPORT_H
 #define TICKETMAIL_TRANSPORT_H
@@ -99,9 +104,11 @@ enum transport_status transport_send(const struct transport_config *c, const cha
 enum transport_status transport_sendmail(const char *command, const char *from, const char *to,
                                          int message_fd, struct transport_result *res);
 
-/* The <sysexits.h> status main() should exit with for r: EX_OK, EX_CONFIG,
- * EX_NOINPUT, EX_NOPERM (EAUTH), EX_TEMPFAIL (temporary), EX_PROTOCOL
- * (TLS), EX_UNAVAILABLE (other permanent refusals and EUNKNOWN). */
+/* The <sysexits.h> status main() should exit with for r: EX_OK; EX_CONFIG
+ * (ECONFIG); EX_NOINPUT (EINPUT); EX_TEMPFAIL (anything temporary);
+ * EX_NOPERM (EAUTH); EX_DATAERR (sender, recipient or message refused for
+ * good); EX_PROTOCOL (TLS); EX_UNAVAILABLE (EUNKNOWN: maybe delivered, and
+ * a permanently refused session). */
 int transport_exitcode(const struct transport_result *r);
 
 /* A short, stable English name of the status ("recipient", "lost-before-dot"). */
