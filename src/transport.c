@@ -536,7 +536,11 @@ static int transport_xferinfo_cb(void *userp, curl_off_t dltotal, curl_off_t dln
 	clock_gettime(CLOCK_MONOTONIC, &now);
 
 	/* libcurl silently skips AUTH when the server offers none; stop before
-	 * MAIL FROM rather than send unauthenticated. */
+	 * MAIL FROM rather than send unauthenticated. libcurl 7.88 calls this
+	 * after every reply line, so we get here between the last EHLO line
+	 * and MAIL FROM (test-transport checks that no MAIL reaches the
+	 * server); were that to change, the step >= MAIL test still stops
+	 * the transfer before DATA. */
 	bool last_ehlo = s->step == TRANSPORT_STEP_EHLO && s->ehlo_done && (s->tls || s->plain);
 	if (s->cfg->user && !s->auth_ok &&
 	    ((last_ehlo && !s->ehlo_auth) || s->step >= TRANSPORT_STEP_MAIL)) {
