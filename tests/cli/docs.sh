@@ -132,6 +132,12 @@ zsh_fields=$(sed -n '/^  fields=(/,/^  )/p' "$zshcomp" | sed '1d;$d' | tr -s ' \
 if [ "$zsh_fields" = "$(printf '%s\n' "$fields" | sed 's/.*\.//' | sort)" ]; then pass "the zsh completion's field keys match src/ticket.c"; else
   fail "the zsh completion's field keys match src/ticket.c" "$zsh_fields"; fi
 
+if command -v zsh >/dev/null && [ -f "${BUILD_DIR:-}/completion/_ticketmail" ]; then
+  if res=$(zsh -n "$BUILD_DIR/completion/_ticketmail" 2>&1); then pass "zsh -n accepts _ticketmail"; else fail "zsh -n accepts _ticketmail" "$res"; fi
+else
+  tap_n=$((tap_n + 1)); echo "ok $tap_n - zsh -n accepts _ticketmail # SKIP zsh is not installed"
+fi
+
 # 7. The bash completion at work, with bash-completion's helpers loaded.
 gen="${BUILD_DIR:-}/completion/ticketmail.bash"
 if [ ! -f "$gen" ]; then
