@@ -866,7 +866,7 @@ static int main_outbox(const struct main_opts *o)
 			goto fail;
 		}
 		int status = EX_OK;
-		time_t now = time(NULL);
+		time_t now = spool_now();
 		for (size_t i = 0; i < n; i++) {
 			bool chosen = o->resend_id ? strcmp(e[i].id, o->resend_id) == 0
 			                           : spool_entry_due(&e[i], now);

@@ -192,6 +192,10 @@ enum spool_status spool_list(struct spool *s, enum spool_box box, struct spool_e
  * it. SPOOL_ENOENT, SPOOL_EINVAL, SPOOL_EIO. */
 enum spool_status spool_lookup(struct spool *s, const char *id, struct spool_entry **entry_out,
                                char **errstr);
+/* The spool's clock: the journal times, the retry times and "now" for
+ * spool_entry_due(). TICKETMAIL_NOW (seconds since the epoch) pins it for
+ * tests; otherwise time(NULL). */
+time_t spool_now(void);
 /* true when a flush should send the entry now: queued, fewer than
  * SPOOL_MAX_ATTEMPTS attempts and next_try <= now. */
 bool spool_entry_due(const struct spool_entry *e, time_t now);
