@@ -19,7 +19,7 @@ mimeok "$TMP/w.eml" --expect-subject "USDT提币未到账" \
   --expect-parts 3 "withdrawal-zh passes the oracle, attachments byte-identical"
 has "$(head -c 4000 "$TMP/w.eml")" "To: support@okx.com" "To is the official address"
 has "$(cat "$TMP/w.eml")" "Message-ID: <20261125.test@example.com>" "Message-ID pinned"
-has "$(cat "$TMP/w.eml")" "Date: Wed, 25 Nov 2026" "Date pinned, RFC 5322 form"
+has "$(cat "$TMP/w.eml")" "Date: Tue, 24 Nov 2026 14:00:00 +0800" "Date pinned, RFC 5322 form"
 
 # 2. Golden file: the exact bytes, pinned.
 if [ "${TICKETMAIL_UPDATE_GOLDEN:-}" = 1 ]; then cp "$TMP/w.eml" "$TOP_DIR/tests/data/golden/withdrawal-zh.eml"; fi
@@ -80,7 +80,7 @@ run "$TICKETMAIL" --dry-run --ticket "$TMP/bad.ini"
 is_rc 65 "unknown key → 65"
 has "$err" "bad.ini:3" "names file:line of the unknown key"
 has "$err" "subject" "suggests subject"
-has "$err" "bad.ini:4" "unknown section reported too (all at once)"
+has "$err" "bad.ini:5" "unknown section reported too (all at once)"
 
 # 8. Missing ticket file → 66; missing attachment → 66 naming it.
 run "$TICKETMAIL" --dry-run --ticket "$TMP/nope.ini"
