@@ -29,8 +29,10 @@ authentication. Without them no AUTH is offered.
 Faults (--fault): greet-421, mail-451, mail-550, rcpt-451, rcpt-550,
 data-cmd-554 (DATA refused before 354), data-451, data-554 (refused after
 the final dot), drop-during-data (close mid-DATA), drop-after-dot (take the
-whole message, deliver it, close without replying), no-starttls (offer no
-STARTTLS), auth-fail (535 for any credentials), stall (accept the
+whole message, deliver it, close without replying), slow-after-dot (take
+the whole message, deliver it, then never reply), stall-in-data (answer
+DATA with 354, then read nothing more and never reply), no-starttls (offer
+no STARTTLS), auth-fail (535 for any credentials), stall (accept the
 connection and never answer).
 
 The server stops on SIGTERM/SIGINT, and by itself after --lifetime seconds.
@@ -53,7 +55,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, MISSING
 FAULTS = {
     "greet-421", "mail-451", "mail-550", "rcpt-451", "rcpt-550", "data-cmd-554",
     "data-451", "data-554", "drop-during-data", "drop-after-dot", "no-starttls",
-    "auth-fail", "stall",
+    "auth-fail", "stall", "slow-after-dot", "stall-in-data",
 }
 
 FAULT_REPLIES = {
@@ -153,6 +155,8 @@ class Handler:
         if self.server.fault == "drop-after-dot":
             proto.transport.abort()
             await asyncio.Event().wait()  # cancelled by connection_lost()
+        if self.server.fault == "slow-after-dot":
+            await asyncio.Event().wait()  # until the client goes away
         return "250 2.0.0 OK queued as Q%d" % self.server.delivered
 
     def fault_reply(self, step):
@@ -227,6 +231,10 @@ class SMTPSession(SMTP):
             await self._reader.read(1024)
             self.transport.abort()
             await asyncio.Event().wait()  # cancelled by connection_lost()
+        if fault == "stall-in-data" and self.envelope.rcpt_tos:
+            await self.push("354 End data with <CR><LF>.<CR><LF>")
+            self.transport.pause_reading()
+            await asyncio.Event().wait()  # until the client goes away
         await super().smtp_DATA(arg)
 
 
