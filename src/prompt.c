@@ -193,27 +193,65 @@ static void prompt_show_error(const char *msg)
 	printf("  %s✗ %s%s\n", PROMPT_RED, msg, PROMPT_RESET);
 }
 
-static void prompt_header(enum ticket_field f, bool required)
+/* How much a field is needed, for its header. */
+enum prompt_need {
+	PROMPT_NEED_REQUIRED,
+	PROMPT_NEED_OPTIONAL,
+	PROMPT_NEED_ONE_OF, /* one of a group; the others are named */
+};
+
+static void prompt_header(enum ticket_field f, enum prompt_need need, const char *others)
 {
 	const struct ticket_field_def *d = &ticket_fields[f];
+	char *what;
+	if (need == PROMPT_NEED_REQUIRED)
+		what = xstrdup(_("(required)"));
+	else if (need == PROMPT_NEED_ONE_OF)
+		what = xasprintf(_("(this or %s is needed; Enter skips this one)"), others);
+	else
+		what = xstrdup(_("(optional, Enter skips)"));
 	printf("\n%s%s%s %s%s%s\n", PROMPT_BOLD, prompt_pick(d->label_zh, d->label_en),
-	       PROMPT_RESET, PROMPT_DIM, required ? _("(required)") : _("(optional, Enter skips)"),
-	       PROMPT_RESET);
+	       PROMPT_RESET, PROMPT_DIM, what, PROMPT_RESET);
+	free(what);
 	printf("  %s\n", prompt_pick(d->why_zh, d->why_en));
 	printf("  %s%s %s%s\n", PROMPT_DIM, _("Format, for example:"), d->example, PROMPT_RESET);
 }
 
+/* Shows text the user typed that was refused, with every control character
+ * and escape sequence made visible, so that nothing pasted is interpreted
+ * by the terminal. */
+static void prompt_show_refused(const char *answer)
+{
+	bool control = false;
+	for (const unsigned char *c = (const unsigned char *)answer; *c; c++)
+		control = control || *c < 0x20 || *c == 0x7f;
+	if (!control)
+		return;
+	char *v = util_visible(answer, strlen(answer));
+	printf("  %s%s %s%s\n", PROMPT_DIM, _("You typed:"), v, PROMPT_RESET);
+	free(v);
+}
+
 /* ---- multi-line text --------------------------------------------------- */
 
-static char *prompt_text_inline(void)
+/* Reads lines until one holding only ".". Returns the text (allocated), or
+ * NULL when interrupted; then *partial_out gets what was typed so far
+ * (allocated, or NULL when nothing was), so that the draft keeps it. */
+static char *prompt_text_inline(bool has_current, char **partial_out)
 {
+	*partial_out = NULL;
 	printf("  %s%s%s\n", PROMPT_DIM, _("Type the text; end with a line holding only \".\"."),
 	       PROMPT_RESET);
+	if (has_current)
+		printf("  %s%s%s\n", PROMPT_DIM,
+		       _("A \".\" on the first line keeps the current text."), PROMPT_RESET);
 	struct strbuf sb;
 	strbuf_init(&sb);
 	for (;;) {
 		char *line = prompt_readline("  | ", false);
 		if (!line) {
+			if (sb.len)
+				*partial_out = strbuf_take(&sb);
 			strbuf_finish(&sb);
 			return NULL;
 		}
@@ -337,70 +375,102 @@ static char *prompt_field_default(const struct ticket *t, enum ticket_field f,
 	return NULL;
 }
 
+/* Text from a file or a draft, shown with control characters made visible
+ * (line breaks kept when multi-line). Allocated. */
+static char *prompt_visible(const char *s, bool multi_line)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (;;) {
+		size_t n = multi_line ? strcspn(s, "\n") : strlen(s);
+		char *v = util_visible(s, n);
+		strbuf_adds(&sb, v);
+		free(v);
+		if (!s[n])
+			break;
+		strbuf_addc(&sb, '\n');
+		s += n + 1;
+	}
+	return strbuf_take(&sb);
+}
+
+/* Reads one answer for f: a line, or a text (editor or inline). Returns
+ * NULL when interrupted; a partial inline text is stored in t first. */
+static char *prompt_read_answer(struct ticket *t, enum ticket_field f, const char *def)
+{
+	if (ticket_fields[f].kind != TICKET_KIND_TEXT) {
+		char *vis = def ? prompt_visible(def, false) : NULL;
+		char *ptext = vis ? xasprintf("[%s] > ", vis) : xstrdup("> ");
+		char *answer = prompt_readline(ptext, false);
+		free(ptext);
+		free(vis);
+		if (answer)
+			prompt_trim(answer);
+		return answer;
+	}
+	if (def) {
+		char *vis = prompt_visible(def, true);
+		printf("  %s%s%s\n%s\n", PROMPT_DIM, _("Current text:"), PROMPT_RESET, vis);
+		free(vis);
+	}
+	const char *editor = prompt_editor();
+	if (editor) {
+		bool failed = false;
+		setenv("TICKETMAIL_EDITOR", editor, 1);
+		char *answer = prompt_text_editor(editor, f, def, &failed);
+		if (!failed)
+			return answer;
+	}
+	char *partial = NULL;
+	char *answer = prompt_text_inline(def != NULL, &partial);
+	if (!answer && partial) {
+		struct ticket_origin o = {NULL, 0};
+		ticket_set(t, f, partial, strlen(partial), &o);
+	}
+	free(partial);
+	return answer;
+}
+
 /* Asks for field f until the answer is valid, skipped (optional) or the
- * user interrupts. */
-static enum prompt_status prompt_ask_field(struct ticket *t, enum ticket_field f, bool required,
+ * user interrupts. others names the rest of its group (PROMPT_NEED_ONE_OF). */
+static enum prompt_status prompt_ask_field(struct ticket *t, enum ticket_field f,
+                                           enum prompt_need need, const char *others,
                                            const char *default_email)
 {
-	prompt_header(f, required);
+	prompt_header(f, need, others);
 	char *def = prompt_field_default(t, f, default_email);
-	bool text = ticket_fields[f].kind == TICKET_KIND_TEXT;
+	bool required = need == PROMPT_NEED_REQUIRED;
+	bool editor = ticket_fields[f].kind == TICKET_KIND_TEXT && prompt_editor();
+	if (def && !editor)
+		printf("  %s%s%s\n", PROMPT_DIM,
+		       required ? _("Enter keeps the value in brackets.")
+		                : _("Enter keeps the value in brackets; \"-\" clears it."),
+		       PROMPT_RESET);
+	enum prompt_status st = PROMPT_OK;
 	for (;;) {
-		char *answer = NULL;
-		if (text) {
-			const char *editor = prompt_editor();
-			bool failed = false;
-			if (def)
-				printf("  %s%s%s\n%s\n", PROMPT_DIM, _("Current text:"),
-				       PROMPT_RESET, def);
-			if (editor) {
-				setenv("TICKETMAIL_EDITOR", editor, 1);
-				answer = prompt_text_editor(editor, f, def, &failed);
-				if (failed) {
-					answer = prompt_text_inline();
-					if (!answer) {
-						free(def);
-						return PROMPT_INTERRUPTED;
-					}
-				}
-			} else {
-				answer = prompt_text_inline();
-				if (!answer) {
-					free(def);
-					return PROMPT_INTERRUPTED;
-				}
-			}
-		} else {
-			char *ptext = def ? xasprintf("[%s] > ", def) : xstrdup("> ");
-			answer = prompt_readline(ptext, false);
-			free(ptext);
-			if (!answer) {
-				free(def);
-				return PROMPT_INTERRUPTED;
-			}
-			prompt_trim(answer);
+		char *answer = prompt_read_answer(t, f, def);
+		if (!answer) {
+			st = PROMPT_INTERRUPTED;
+			break;
+		}
+		if (!*answer && def && !editor) {
+			free(answer);
+			answer = xstrdup(def);
+		}
+		if (!required && (!*answer || strcmp(answer, "-") == 0)) {
+			free(answer);
+			ticket_set(t, f, NULL, 0, NULL);
+			break;
 		}
 		if (!*answer) {
 			free(answer);
-			if (def && !(text && prompt_editor())) {
-				answer = xstrdup(def);
-			} else if (required) {
-				prompt_show_error(_("this field is required"));
-				continue;
-			} else {
-				ticket_set(t, f, NULL, 0, NULL);
-				free(def);
-				return PROMPT_OK;
-			}
-		} else if (!required && strcmp(answer, "-") == 0) {
-			free(answer);
-			ticket_set(t, f, NULL, 0, NULL);
-			free(def);
-			return PROMPT_OK;
+			prompt_show_error(_("this field is required"));
+			continue;
 		}
 		char *err = validate_field(f, answer, strlen(answer), t);
 		if (err) {
 			prompt_show_error(err);
+			prompt_show_refused(answer);
 			free(err);
 			free(answer);
 			continue;
@@ -408,9 +478,45 @@ static enum prompt_status prompt_ask_field(struct ticket *t, enum ticket_field f
 		struct ticket_origin o = {NULL, 0};
 		ticket_set(t, f, answer, strlen(answer), &o);
 		free(answer);
-		free(def);
-		return PROMPT_OK;
+		break;
 	}
+	free(def);
+	return st;
+}
+
+/* Asks for a group of fields of which at least one is needed
+ * ("txid|order_id", or the account identifiers uid|email): each in turn,
+ * until one holds a value; the last one is required when none does. */
+static enum prompt_status prompt_ask_group(struct ticket *t, const enum ticket_field *fields,
+                                           size_t n, const char *default_email)
+{
+	if (n == 1)
+		return prompt_ask_field(t, fields[0], PROMPT_NEED_REQUIRED, NULL, default_email);
+	for (size_t k = 0; k < n; k++) {
+		bool earlier = false;
+		for (size_t j = 0; j < k; j++)
+			earlier = earlier || ticket_has(t, fields[j]);
+		if (earlier && !ticket_has(t, fields[k]))
+			continue; /* an earlier one answered for the group */
+		struct strbuf sb;
+		strbuf_init(&sb);
+		for (size_t j = 0; j < n; j++) {
+			if (j == k)
+				continue;
+			if (sb.len)
+				strbuf_adds(&sb, " / ");
+			strbuf_adds(&sb, prompt_pick(ticket_fields[fields[j]].label_zh,
+			                             ticket_fields[fields[j]].label_en));
+		}
+		enum prompt_need need = earlier     ? PROMPT_NEED_OPTIONAL
+		                        : k + 1 < n ? PROMPT_NEED_ONE_OF
+		                                    : PROMPT_NEED_REQUIRED;
+		enum prompt_status st = prompt_ask_field(t, fields[k], need, sb.buf, default_email);
+		strbuf_finish(&sb);
+		if (st != PROMPT_OK)
+			return st;
+	}
+	return PROMPT_OK;
 }
 
 /* ---- menus ------------------------------------------------------------ */
@@ -492,29 +598,36 @@ static enum prompt_status prompt_ask_subject(struct ticket *t, const struct prov
 	while (subjects && subjects[n])
 		n++;
 	if (n == 0)
-		return prompt_ask_field(t, TF_SUBJECT, true, NULL);
-	printf("\n%s%s%s\n  %s\n", PROMPT_BOLD,
-	       prompt_pick(ticket_fields[TF_SUBJECT].label_zh, ticket_fields[TF_SUBJECT].label_en),
-	       PROMPT_RESET,
-	       prompt_pick(ticket_fields[TF_SUBJECT].why_zh, ticket_fields[TF_SUBJECT].why_en));
-	const char **labels = xcalloc(n + 1, sizeof *labels);
+		return prompt_ask_field(t, TF_SUBJECT, PROMPT_NEED_REQUIRED, NULL, NULL);
+	const struct ticket_field_def *d = &ticket_fields[TF_SUBJECT];
+	printf("\n%s%s%s %s%s%s\n  %s\n  %s%s%s\n", PROMPT_BOLD,
+	       prompt_pick(d->label_zh, d->label_en), PROMPT_RESET, PROMPT_DIM, _("(required)"),
+	       PROMPT_RESET, prompt_pick(d->why_zh, d->why_en), PROMPT_DIM,
+	       _("Pick a suggestion by its number, or write your own (short and exact)."),
+	       PROMPT_RESET);
+	const char *cur = ticket_get(t, TF_SUBJECT);
 	int def = -1;
-	for (size_t i = 0; i < n; i++) {
-		labels[i] = subjects[i];
-		if (ticket_has(t, TF_SUBJECT) &&
-		    strcmp(ticket_get(t, TF_SUBJECT), subjects[i]) == 0)
+	for (size_t i = 0; i < n; i++)
+		if (cur && strcmp(cur, subjects[i]) == 0)
 			def = (int)i;
+	/* The current subject, from a file or a draft, is offered as it is
+	 * only when it is valid. */
+	char *err = cur && def < 0 ? validate_field(TF_SUBJECT, cur, strlen(cur), t) : NULL;
+	bool keep = cur && *cur && def < 0 && !err;
+	free(err);
+	const char **labels = xcalloc(n + 2, sizeof *labels);
+	for (size_t i = 0; i < n; i++)
+		labels[i] = subjects[i];
+	char *keep_label = keep ? xasprintf("%s: %s", _("Keep"), cur) : NULL;
+	size_t m = n;
+	if (keep) {
+		def = (int)m;
+		labels[m++] = keep_label;
 	}
-	char *own = ticket_has(t, TF_SUBJECT) && def < 0
-	                ? xasprintf("%s: %s", _("Keep"), ticket_get(t, TF_SUBJECT))
-	                : xstrdup(_("Write my own subject"));
-	labels[n] = own;
-	if (ticket_has(t, TF_SUBJECT) && def < 0)
-		def = (int)n;
-	int k = prompt_menu(labels, NULL, n + 1, def >= 0 ? def : 0);
+	labels[m++] = _("Write my own subject");
+	int k = prompt_menu(labels, NULL, m, def >= 0 ? def : 0);
 	free(labels);
-	bool keep = ticket_has(t, TF_SUBJECT) && strncmp(own, _("Keep"), strlen(_("Keep"))) == 0;
-	free(own);
+	free(keep_label);
 	if (k < 0)
 		return PROMPT_INTERRUPTED;
 	if ((size_t)k < n) {
@@ -522,9 +635,9 @@ static enum prompt_status prompt_ask_subject(struct ticket *t, const struct prov
 		ticket_set(t, TF_SUBJECT, subjects[k], strlen(subjects[k]), &o);
 		return PROMPT_OK;
 	}
-	if (keep)
+	if (keep && (size_t)k == n)
 		return PROMPT_OK;
-	return prompt_ask_field(t, TF_SUBJECT, true, NULL);
+	return prompt_ask_field(t, TF_SUBJECT, PROMPT_NEED_REQUIRED, NULL, NULL);
 }
 
 /* ---- attachments -------------------------------------------------------- */
@@ -579,6 +692,16 @@ static uint64_t prompt_check_attachment(const char *path, const struct provider 
 	return r;
 }
 
+static void prompt_show_total(size_t n, uint64_t total, const struct provider *p)
+{
+	char *ht = prompt_human_size(total);
+	char *hm = prompt_human_size(provider_max_total_size(p));
+	printf("  ");
+	printf(_("%zu attachment(s), %s of %s allowed\n"), n, ht, hm);
+	free(ht);
+	free(hm);
+}
+
 static enum prompt_status prompt_ask_attachments(struct ticket *t, const struct provider *p)
 {
 	const struct ticket_field_def *d = &ticket_fields[TF_ATTACHMENT];
@@ -610,12 +733,19 @@ static enum prompt_status prompt_ask_attachments(struct ticket *t, const struct 
 			memmove(answer, answer + 1, len - 2);
 			answer[len - 2] = '\0';
 		}
+		if (answer[0] == '~') {
+			char *expanded = tilde_expand(answer);
+			free(answer);
+			answer = expanded;
+		}
 		uint64_t s = prompt_check_attachment(answer, p, total);
 		if (s != UINT64_MAX) {
+			/* Absolute, so that a draft written anywhere still finds it. */
 			char real[PATH_MAX];
 			const char *keep = realpath(answer, real) ? real : answer;
 			ticket_attach_add(t, keep, NULL);
 			total += s;
+			prompt_show_total(ticket_attach_count(t), total, p);
 		}
 		free(answer);
 	}
@@ -642,62 +772,54 @@ static enum prompt_status prompt_fields(struct ticket *t, const struct provider 
 {
 	const struct provider_category *c =
 	    provider_category_find(p, ticket_has(t, TF_CATEGORY) ? ticket_get(t, TF_CATEGORY) : "");
-	enum ticket_field order[TF_COUNT];
+	enum ticket_field asked[TF_COUNT];
 	size_t n = 0;
-	/* Who: at least one account identifier. */
-	enum prompt_status st = prompt_ask_field(t, TF_UID, false, default_email);
-	if (st != PROMPT_OK)
-		return st;
-	st = prompt_ask_field(t, TF_EMAIL, !ticket_has(t, TF_UID), default_email);
-	if (st != PROMPT_OK)
-		return st;
-	/* Required: the table's, then the category's groups. */
-	prompt_push(order, &n, TF_OCCURRED_AT);
-	prompt_push(order, &n, TF_DESCRIPTION);
+	/* Required first: the category's groups, the time and the account,
+	 * the description last, once the facts are in. */
 	for (size_t g = 0; c && g < c->nrequired; g++) {
 		const struct provider_requirement *r = &c->required[g];
-		for (size_t k = 0; k < r->n; k++) {
-			bool last = k + 1 == r->n;
-			bool any = false;
-			for (size_t j = 0; j < r->n; j++)
-				any = any || ticket_has(t, r->fields[j]);
-			if (prompt_in(order, n, r->fields[k]))
-				continue;
-			if (!any || ticket_has(t, r->fields[k])) {
-				st = prompt_ask_field(t, r->fields[k],
-				                      last && !any ? true : r->n == 1,
-				                      default_email);
-				if (st != PROMPT_OK)
-					return st;
-			}
-			prompt_push(order, &n, r->fields[k]);
-		}
-	}
-	for (size_t i = 0; i < 2; i++) {
-		st = prompt_ask_field(t, order[i], true, default_email);
-		if (st != PROMPT_OK)
-			return st;
-	}
-	/* Recommended by the category, then the generally useful ones. */
-	for (size_t i = 0; c && i < c->nrecommended; i++) {
-		if (prompt_in(order, n, c->recommended[i]))
+		bool seen = false;
+		for (size_t k = 0; k < r->n; k++)
+			seen = seen || prompt_in(asked, n, r->fields[k]);
+		if (seen)
 			continue;
-		prompt_push(order, &n, c->recommended[i]);
-		st = prompt_ask_field(t, c->recommended[i], false, default_email);
+		enum prompt_status st = prompt_ask_group(t, r->fields, r->n, default_email);
 		if (st != PROMPT_OK)
 			return st;
+		for (size_t k = 0; k < r->n; k++)
+			prompt_push(asked, &n, r->fields[k]);
+	}
+	static const enum ticket_field who[] = {TF_UID, TF_EMAIL};
+	static const enum ticket_field table[] = {TF_OCCURRED_AT, TF_DESCRIPTION};
+	enum prompt_status st = PROMPT_OK;
+	if (!prompt_in(asked, n, TF_OCCURRED_AT))
+		st = prompt_ask_field(t, TF_OCCURRED_AT, PROMPT_NEED_REQUIRED, NULL, default_email);
+	prompt_push(asked, &n, TF_OCCURRED_AT);
+	if (st == PROMPT_OK && !prompt_in(asked, n, TF_UID) && !prompt_in(asked, n, TF_EMAIL))
+		st = prompt_ask_group(t, who, UTIL_ARRAY_LEN(who), default_email);
+	prompt_push(asked, &n, TF_UID);
+	prompt_push(asked, &n, TF_EMAIL);
+	if (st == PROMPT_OK && !prompt_in(asked, n, TF_DESCRIPTION))
+		st = prompt_ask_field(t, TF_DESCRIPTION, PROMPT_NEED_REQUIRED, NULL, default_email);
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(table); i++)
+		prompt_push(asked, &n, table[i]);
+	/* Then what the category recommends, then what helps any ticket. */
+	for (size_t i = 0; st == PROMPT_OK && c && i < c->nrecommended; i++) {
+		if (prompt_in(asked, n, c->recommended[i]))
+			continue;
+		prompt_push(asked, &n, c->recommended[i]);
+		st = prompt_ask_field(t, c->recommended[i], PROMPT_NEED_OPTIONAL, NULL,
+		                      default_email);
 	}
 	static const enum ticket_field optional[] = {TF_STEPS, TF_ERROR_MESSAGE, TF_NAME, TF_PHONE,
 	                                             TF_TELEGRAM};
-	for (size_t i = 0; i < UTIL_ARRAY_LEN(optional); i++) {
-		if (prompt_in(order, n, optional[i]))
+	for (size_t i = 0; st == PROMPT_OK && i < UTIL_ARRAY_LEN(optional); i++) {
+		if (prompt_in(asked, n, optional[i]))
 			continue;
-		prompt_push(order, &n, optional[i]);
-		st = prompt_ask_field(t, optional[i], false, default_email);
-		if (st != PROMPT_OK)
-			return st;
+		prompt_push(asked, &n, optional[i]);
+		st = prompt_ask_field(t, optional[i], PROMPT_NEED_OPTIONAL, NULL, default_email);
 	}
-	return PROMPT_OK;
+	return st;
 }
 
 static void prompt_show_provider(const struct provider *p)
@@ -706,10 +828,113 @@ static void prompt_show_provider(const struct provider *p)
 	       provider_name(p, i18n_lang()), provider_support_address(p));
 	printf("  %s%s %s%s\n", PROMPT_DIM, _("Official address; verify it at"),
 	       provider_verify_url(p), PROMPT_RESET);
+	const char *reply = provider_reply_time(p, i18n_lang());
+	if (reply)
+		printf("  %s%s %s%s\n", PROMPT_DIM, _("Email replies usually take"), reply,
+		       PROMPT_RESET);
 }
 
-/* The fields named by validation errors, in table order. */
-static enum prompt_status prompt_problems(struct ticket *t, struct provider *p,
+static int prompt_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The provider ids: the names of <share>/providers/<id>.ini, sorted.
+ * Allocated, NULL-terminated; *n_out gets the count. */
+static char **prompt_provider_ids(size_t *n_out)
+{
+	char *dir = xasprintf("%s/providers", paths_share_dir());
+	DIR *dp = opendir(dir);
+	free(dir);
+	char **ids = xcalloc(1, sizeof *ids);
+	size_t n = 0;
+	struct dirent *e;
+	while (dp && (e = readdir(dp)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (len <= 4 || strcmp(e->d_name + len - 4, ".ini") != 0 || e->d_name[0] == '.')
+			continue;
+		ids = xrealloc(ids, (n + 2) * sizeof *ids);
+		ids[n++] = xstrndup(e->d_name, len - 4);
+		ids[n] = NULL;
+	}
+	if (dp)
+		closedir(dp);
+	qsort(ids, n, sizeof *ids, prompt_strcmp);
+	*n_out = n;
+	return ids;
+}
+
+/* Which exchange: a menu of the installed profiles, the current one (okx
+ * unless the ticket names another) as the default. *p is replaced when
+ * another is picked. */
+static enum prompt_status prompt_ask_provider(struct ticket *t, struct provider **p)
+{
+	size_t n = 0;
+	char **ids = prompt_provider_ids(&n);
+	const char **labels = xcalloc(n + 1, sizeof *labels);
+	struct provider **loaded = xcalloc(n + 1, sizeof *loaded);
+	size_t m = 0;
+	int def = -1;
+	for (size_t i = 0; i < n; i++) {
+		struct diags d;
+		diags_init(&d);
+		if (provider_load(ids[i], &loaded[m], &d) == 0) {
+			labels[m] = provider_name(loaded[m], i18n_lang());
+			if (strcmp(ids[i], provider_id(*p)) == 0)
+				def = (int)m;
+			ids[m++] = ids[i];
+		} else {
+			free(ids[i]);
+		}
+		diags_finish(&d);
+	}
+	enum prompt_status st = PROMPT_OK;
+	printf(
+	    "\n%s%s%s %s%s%s\n  %s\n", PROMPT_BOLD,
+	    prompt_pick(ticket_fields[TF_PROVIDER].label_zh, ticket_fields[TF_PROVIDER].label_en),
+	    PROMPT_RESET, PROMPT_DIM, _("(Enter keeps the default)"), PROMPT_RESET,
+	    _("The exchange whose support you write to; its official address comes with it."));
+	if (m > 0 && def >= 0) {
+		int k = prompt_menu(labels, (const char *const *)ids, m, def);
+		if (k < 0) {
+			st = PROMPT_INTERRUPTED;
+		} else if (k != def) {
+			provider_free(*p);
+			*p = loaded[k];
+			loaded[k] = NULL;
+		}
+	}
+	if (st == PROMPT_OK) {
+		struct ticket_origin o = {NULL, 0};
+		ticket_set(t, TF_PROVIDER, provider_id(*p), strlen(provider_id(*p)), &o);
+	}
+	for (size_t i = 0; i < m; i++) {
+		provider_free(loaded[i]);
+		free(ids[i]);
+	}
+	free(loaded);
+	free(labels);
+	free(ids);
+	return st;
+}
+
+/* true when f must hold a value: the table says so, or the ticket's
+ * category requires it alone. */
+static bool prompt_required(const struct ticket *t, const struct provider *p, enum ticket_field f)
+{
+	if (ticket_fields[f].flags & TICKET_F_REQUIRED)
+		return true;
+	const struct provider_category *c =
+	    provider_category_find(p, ticket_has(t, TF_CATEGORY) ? ticket_get(t, TF_CATEGORY) : "");
+	for (size_t g = 0; c && g < c->nrequired; g++)
+		if (c->required[g].n == 1 && c->required[g].fields[0] == f)
+			return true;
+	return false;
+}
+
+/* Asks again for the fields named by validation errors, in table order; a
+ * missing group ("txid|order_id", "uid|email") is asked as a group. */
+static enum prompt_status prompt_problems(struct ticket *t, struct provider **p,
                                           const struct diags *d, const char *default_email)
 {
 	bool want[TF_COUNT] = {false};
@@ -721,12 +946,30 @@ static enum prompt_status prompt_problems(struct ticket *t, struct provider *p,
 		if (!want[f])
 			continue;
 		enum prompt_status st;
-		if (f == TF_CATEGORY)
-			st = prompt_ask_category(t, p);
+		const struct provider_category *c = provider_category_find(
+		    *p, ticket_has(t, TF_CATEGORY) ? ticket_get(t, TF_CATEGORY) : "");
+		const struct provider_requirement *group = NULL;
+		for (size_t g = 0; c && g < c->nrequired; g++)
+			if (c->required[g].n > 1 && (int)c->required[g].fields[0] == f)
+				group = &c->required[g];
+		static const enum ticket_field who[] = {TF_UID, TF_EMAIL};
+		if (f == TF_PROVIDER)
+			st = prompt_ask_provider(t, p);
+		else if (f == TF_CATEGORY)
+			st = prompt_ask_category(t, *p);
+		else if (f == TF_SUBJECT)
+			st = prompt_ask_subject(t, *p);
 		else if (f == TF_ATTACHMENT)
-			st = prompt_ask_attachments(t, p);
+			st = prompt_ask_attachments(t, *p);
+		else if (f == TF_UID && !ticket_has(t, TF_UID) && !ticket_has(t, TF_EMAIL))
+			st = prompt_ask_group(t, who, UTIL_ARRAY_LEN(who), default_email);
+		else if (group && !ticket_has(t, f))
+			st = prompt_ask_group(t, group->fields, group->n, default_email);
 		else
-			st = prompt_ask_field(t, f, true, default_email);
+			st = prompt_ask_field(t, f,
+			                      prompt_required(t, *p, f) ? PROMPT_NEED_REQUIRED
+			                                                : PROMPT_NEED_OPTIONAL,
+			                      NULL, default_email);
 		if (st != PROMPT_OK)
 			return st;
 	}
@@ -745,14 +988,17 @@ enum prompt_status prompt_interview(struct ticket *t, struct provider **p,
 		printf("%s%s%s\n", PROMPT_BOLD,
 		       _("Some fields are missing or invalid; please answer for them."),
 		       PROMPT_RESET);
-		return prompt_problems(t, *p, only_problems, default_email);
+		return prompt_problems(t, p, only_problems, default_email);
 	}
 	printf("%s%s%s\n", PROMPT_BOLD,
 	       _("ticketmail — a support email your exchange can act on, in a few questions."),
 	       PROMPT_RESET);
 	printf("%s\n", _("Press Ctrl-C at any time to stop; your answers are kept as a draft."));
-	prompt_show_provider(*p);
-	enum prompt_status st = prompt_ask_category(t, *p);
+	enum prompt_status st = prompt_ask_provider(t, p);
+	if (st == PROMPT_OK) {
+		prompt_show_provider(*p);
+		st = prompt_ask_category(t, *p);
+	}
 	if (st == PROMPT_OK)
 		st = prompt_fields(t, *p, default_email);
 	if (st == PROMPT_OK)
@@ -826,24 +1072,34 @@ enum prompt_choice prompt_review_choice(void)
 
 enum prompt_status prompt_edit_field(struct ticket *t, const struct provider *p)
 {
+	/* Every field but the provider: another provider means another
+	 * profile, which the review cannot swap (start again with
+	 * --provider). */
 	const char *labels[TF_COUNT];
 	const char *ids[TF_COUNT];
+	enum ticket_field which[TF_COUNT];
+	size_t n = 0;
 	for (int f = 0; f < TF_COUNT; f++) {
-		labels[f] = prompt_pick(ticket_fields[f].label_zh, ticket_fields[f].label_en);
-		ids[f] = ticket_fields[f].key;
+		if (f == TF_PROVIDER)
+			continue;
+		labels[n] = prompt_pick(ticket_fields[f].label_zh, ticket_fields[f].label_en);
+		ids[n] = ticket_fields[f].key;
+		which[n++] = (enum ticket_field)f;
 	}
 	printf("\n%s%s%s\n", PROMPT_BOLD, _("Which field?"), PROMPT_RESET);
-	int k = prompt_menu(labels, ids, TF_COUNT, -1);
+	int k = prompt_menu(labels, ids, n, -1);
 	if (k < 0)
 		return PROMPT_INTERRUPTED;
-	if (k == TF_CATEGORY)
+	enum ticket_field f = which[k];
+	if (f == TF_CATEGORY)
 		return prompt_ask_category(t, p);
-	if (k == TF_SUBJECT)
+	if (f == TF_SUBJECT)
 		return prompt_ask_subject(t, p);
-	if (k == TF_ATTACHMENT)
+	if (f == TF_ATTACHMENT)
 		return prompt_ask_attachments(t, p);
-	return prompt_ask_field(t, (enum ticket_field)k,
-	                        (ticket_fields[k].flags & TICKET_F_REQUIRED) != 0, NULL);
+	return prompt_ask_field(
+	    t, f, prompt_required(t, p, f) ? PROMPT_NEED_REQUIRED : PROMPT_NEED_OPTIONAL, NULL,
+	    NULL);
 }
 
 bool prompt_confirm(const char *question, bool *interrupted_out)
@@ -890,6 +1146,35 @@ bool prompt_is_draft(const char *path)
 	return r;
 }
 
+/* A copy of t whose attachment paths are absolute: the draft lives in
+ * another directory, and the reader takes relative paths as relative to
+ * the file. */
+static struct ticket *prompt_draft_copy(const struct ticket *t)
+{
+	struct ticket *c = ticket_new();
+	for (int f = 0; f < TF_COUNT; f++) {
+		const char *v = f == TF_ATTACHMENT ? NULL : ticket_get(t, f);
+		if (v)
+			ticket_set(c, f, v, strlen(v), NULL);
+	}
+	char cwd[PATH_MAX];
+	bool have_cwd = getcwd(cwd, sizeof cwd) != NULL;
+	for (size_t i = 0; i < ticket_attach_count(t); i++) {
+		const char *a = ticket_attach_path(t, i);
+		char real[PATH_MAX];
+		if (realpath(a, real)) {
+			ticket_attach_add(c, real, NULL);
+		} else if (a[0] != '/' && have_cwd) {
+			char *abs = xasprintf("%s/%s", cwd, a);
+			ticket_attach_add(c, abs, NULL);
+			free(abs);
+		} else {
+			ticket_attach_add(c, a, NULL);
+		}
+	}
+	return c;
+}
+
 int prompt_save_draft(const struct ticket *t, const char *path, char **path_out)
 {
 	char *dir = NULL;
@@ -912,6 +1197,13 @@ int prompt_save_draft(const struct ticket *t, const char *path, char **path_out)
 		strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
 		final = xasprintf("%s/draft-%s-%ld.ini", dir, stamp, (long)getpid());
 	}
+	/* A second Ctrl-C must not leave the temporary file behind. */
+	sigset_t block, old_mask;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old_mask);
 	char *tmp = xasprintf("%s.tmpXXXXXX", final);
 	int fd = mkstemp(tmp);
 	int rc = -1;
@@ -921,7 +1213,16 @@ int prompt_save_draft(const struct ticket *t, const char *path, char **path_out)
 	}
 	fchmod(fd, 0600);
 	FILE *f = fdopen(fd, "w");
-	bool ok = ticket_ini_write(t, f) == 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	if (!f) {
+		fprintf(stderr, _("ticketmail: %s: cannot write the draft: %s\n"), final,
+		        strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	struct ticket *copy = prompt_draft_copy(t);
+	bool ok = ticket_ini_write(copy, f) == 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	ticket_free(copy);
 	if (fclose(f) != 0)
 		ok = false;
 	if (!ok || rename(tmp, final) != 0) {
@@ -943,6 +1244,7 @@ int prompt_save_draft(const struct ticket *t, const char *path, char **path_out)
 	final = NULL;
 	rc = 0;
 out:
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	free(tmp);
 	free(final);
 	free(dir);

