@@ -88,10 +88,15 @@ def test_sends():
     certs = fixture.certs()
     for label, mode, mech in (("starttls+PLAIN", "starttls", "PLAIN"),
                               ("starttls+LOGIN", "starttls", "LOGIN"),
+                              ("starttls+XOAUTH2", "starttls", "XOAUTH2"),
                               ("smtps", "smtps", "PLAIN")):
         with fixture.Server(certs, mode=mode, mechs=mech) as srv:
             env = fixture.Env(label.replace("+", "-"))
-            env.write_account(srv)
+            if mech == "XOAUTH2":
+                env.write_account(srv, secret=None,
+                                  oauth2_token_command=f"printf %s {SECRET}")
+            else:
+                env.write_account(srv)
             r = env.send()
             check_delivered(label, env, srv, r, mech)
             h = env.run("history")
