@@ -690,6 +690,12 @@ static void main_report(const struct deliver_outcome *out, const char *id, const
 		        _("ticketmail: the server refused the message; it is kept in "
 		          "the outbox as %s and will not be retried.\n"),
 		        id);
+		/* A TLS, login or configuration failure is fixed on our side;
+		 * say how to send the kept message then. */
+		fprintf(stderr,
+		        _("After fixing the cause, send it with: ticketmail outbox --resend %s\n"
+		          "or remove it with: ticketmail outbox --drop %s\n"),
+		        id, id);
 		break;
 	}
 }

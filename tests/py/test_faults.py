@@ -137,6 +137,8 @@ def test_permanent(certs, fault, want, cert="server"):
             tap.has(r.err, reply, f"{label}: stderr shows the server's reply")
         tap.has(r.err, "will not be retried", f"{label}: says it will not be retried")
         msg_id = one_id(label, env)
+        tap.has(r.err, "ticketmail outbox --resend " + msg_id,
+                f"{label}: says how to send it once the cause is fixed")
         tap.is_(last(env, msg_id)[2], "failed", f"{label}: journaled failed")
         ls = env.run("outbox")
         tap.ok(re.search(re.escape(msg_id) + r"\s+failed", ls.out),
@@ -154,6 +156,11 @@ def test_permanent(certs, fault, want, cert="server"):
             tap.is_(fl.rc, 0, f"{label}: flush: exit 0", repr(fl))
             tap.is_(good.messages(), [], f"{label}: a failed message is never retried by --flush")
             tap.is_(last(env, msg_id)[2], "failed", f"{label}: still failed")
+            if fault == "auth-fail" or cert != "server":
+                # The cause was ours (login, certificate) and is fixed now.
+                rs = env.run("outbox", "--resend", msg_id)
+                tap.is_(rs.rc, 0, f"{label}: after the fix, outbox --resend ID sends it", repr(rs))
+                tap.is_(len(good.messages()), 1, f"{label}: one copy after --resend")
 
 
 def test_tls(certs):
