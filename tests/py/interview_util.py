@@ -37,7 +37,10 @@ class Session:
             else:
                 e[k] = v
         if stty_file:
-            cmd, argv = "/bin/sh", ["-c", 'f=$1; shift; stty -g >"$f.before"; "$@"; rc=$?; '
+            # sh survives the Ctrl-C sent to the foreground group (trap),
+            # and the program starts with SIGINT at its default.
+            cmd, argv = "/bin/sh", ["-c", 'trap : INT; f=$1; shift; stty -g >"$f.before"; '
+                                    '"$@"; rc=$?; '
                                     'stty -g >"$f.after"; exit $rc', "sh", stty_file,
                                     fixture.TICKETMAIL, *args]
         else:

@@ -63,7 +63,9 @@ def test_english_account(srv):
                 '*) : >"$1" ;;\n'
                 'esac\n')
     os.chmod(editor, 0o755)
-    s = Session(env, "--lang", "en", extra_env={"EDITOR": editor, "VISUAL": None})
+    # --lang wins over the environment's Chinese.
+    s = Session(env, "--lang", "en",
+                extra_env={"EDITOR": editor, "VISUAL": None, "LANGUAGE": "zh_CN"})
     s.line("Provider", "")
     s.line("What is the problem about?", "1")
     s.expect("Before you write:")
@@ -201,12 +203,136 @@ def test_chinese_withdrawal(srv):
     tap.ok(elapsed < 30, f"the scripted Chinese interview takes {elapsed:.2f} s (< 30 s)")
 
 
+def test_interrupt_and_resume(srv):
+    """Ctrl-C mid-way: draft saved (0600 in a 0700 directory, no partial
+    file), the resume command printed, exit 75, the terminal as it was;
+    then resuming asks only for what is missing, and sends."""
+    env = new_env("interrupt", srv)
+    stty = os.path.join(env.root, "stty")
+    s = Session(env, "--lang", "en", stty_file=stty)
+    s.line("Provider", "")
+    s.line("What is the problem about?", "5")
+    s.line("When it happened", "2026-11-20 14:32 +08:00")
+    s.line("User ID (UID)", "482910375516289034")
+    s.text("Description", ["The campaign reward for November never arrived.",
+                           "The campaign page says it was paid on 2026-11-20."])
+    s.header("Steps taken")
+    s.prompt("| ")
+    s.child.sendline("1. Opened the campaign page")  # typed, then interrupted
+    s.prompt("| ")
+    s.child.sendintr()
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 75, "Ctrl-C: exit 75 (EX_TEMPFAIL)", out[-2000:])
+    path = resume_path(out)
+    tap.ok(path and os.path.isfile(path), "Ctrl-C: the exact resume command names the draft",
+           out[-2000:])
+    tap.ok(path and path.startswith(os.path.join(env.state_home, "ticketmail", "drafts") + "/"),
+           "the draft is under $XDG_STATE_HOME/ticketmail/drafts", path)
+    ddir = os.path.join(env.state_home, "ticketmail", "drafts")
+    tap.is_(drafts(env), [path], "exactly one file in the drafts directory (no partial file)")
+    if path and os.path.isfile(path):
+        tap.is_(stat.S_IMODE(os.stat(path).st_mode), 0o600, "the draft is 0600")
+        tap.is_(stat.S_IMODE(os.stat(ddir).st_mode), 0o700, "the drafts directory is 0700")
+        draft = open(path, encoding="utf-8").read()
+        tap.has(draft, "The campaign reward for November never arrived.",
+                "the draft holds the answers given")
+        tap.has(draft, "1. Opened the campaign page", "and the text typed before Ctrl-C")
+    try:
+        before = open(stty + ".before").read()
+        after = open(stty + ".after").read()
+    except OSError as e:
+        before, after = "?", str(e)
+    tap.ok(before == after and before != "?", "the terminal settings (stty -g) are restored",
+           f"before: {before}", f"after:  {after}")
+    tap.is_(srv.message_paths(), [], "nothing was sent")
+    if not path:
+        return
+    r = Session(env, "--lang", "en", "--ticket", path)
+    r.header("Subject")
+    r.prompt()
+    r.child.sendline("1")
+    r.expect("Review: the email as support will see it")
+    r.expect("[s] send")
+    r.prompt()
+    r.child.sendline("s")
+    status = r.finish()
+    rout = visible(r.out)
+    tap.is_(status, 0, "resumed draft: sent, exit 0", rout[-2000:])
+    for label in ("What is the problem about?", "When it happened", "User ID (UID)",
+                  "Description", "Steps taken", "Provider"):
+        tap.ok(not re.search("(?m)^" + re.escape(label) + " [(]", rout),
+               f"resuming does not ask again: {label}", rout[:1500])
+    delivered_check(srv, "General enquiry",
+                    "--expect-body-contains", "The campaign reward for November never arrived.")
+    tap.is_(drafts(env), [], "a draft that was sent is removed")
+
+
+def test_eof_at_confirmation(srv):
+    """A complete ticket on a terminal goes straight to the review; Ctrl-D
+    there sends nothing and keeps a draft. Colour is on (a terminal)."""
+    env = new_env("eof", srv)
+    s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL)
+    s.expect("Review: the email as support will see it")
+    s.expect("[s] send")
+    s.prompt()
+    s.send("\x04")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 75, "EOF at the confirmation: exit 75", out[-2000:])
+    tap.is_(srv.message_paths(), [], "EOF at the confirmation: the server got nothing")
+    tap.is_(env.outbox(), [], "EOF at the confirmation: the outbox is empty")
+    path = resume_path(out)
+    tap.ok(path and drafts(env) == [path], "EOF at the confirmation: a draft is saved", out[-800:])
+    tap.ok(re.search(r"withdrawal-record\.png — image/png, [0-9.]+ (B|KiB)", out),
+           "the review lists attachments with type and size")
+    tap.ok(re.search(r"2 attachment\(s\), [0-9.]+ KiB of 20\.0 MiB allowed", out),
+           "the review gives the total against the limit")
+    tap.ok(SGR.search(s.out), "on a terminal without NO_COLOR the output is coloured")
+    if path:
+        r = env.run("--ticket", path, "--dry-run")
+        tap.is_(r.rc, 0, "the draft composes as it is (attachment paths still found)", r)
+
+
+def test_no_color(srv):
+    env = new_env("nocolor", srv)
+    # No --lang: the interface follows the environment (LANGUAGE=zh_CN).
+    s = Session(env, "--ticket", os.path.join(fixture.EXAMPLES, "withdrawal-en.ini"),
+                extra_env={"NO_COLOR": "1", "LANGUAGE": "zh_CN"})
+    s.expect("预览:客服将看到的邮件")
+    s.expect("[s] 发送")
+    s.prompt()
+    s.child.sendline("q")
+    status = s.finish()
+    tap.is_(status, 0, "quit at the review: exit 0", visible(s.out)[-1000:])
+    tap.ok(not SGR.search(s.out), "NO_COLOR: no colour escape sequences at all",
+           repr(SGR.findall(s.out)[:5]))
+    tap.is_(srv.message_paths(), [], "quit: nothing sent")
+
+
+def test_no_terminal(srv):
+    """Without a terminal nothing is asked: every problem is listed."""
+    env = new_env("noterm", srv)
+    r = env.run("--lang", "en")
+    tap.is_(r.rc, 65, "no terminal, no ticket: exit 65 (EX_DATAERR)", r)
+    for key in ("category", "subject", "occurred_at", "description", "uid"):
+        tap.has(r.err, key, f"no terminal: the missing field {key} is listed")
+    tap.hasnt(r.out + r.err, "> ", "no terminal: no prompt is shown")
+    tap.is_(drafts(env), [], "no terminal: no draft")
+
+
 def main():
     certs = fixture.certs()
     with fixture.Server(certs) as srv:
         test_english_account(srv)
     with fixture.Server(certs) as srv:
         test_chinese_withdrawal(srv)
+    with fixture.Server(certs) as srv:
+        test_interrupt_and_resume(srv)
+    with fixture.Server(certs) as srv:
+        test_eof_at_confirmation(srv)
+        test_no_color(srv)
+        test_no_terminal(srv)
 
 
 tap.main(main)
