@@ -48,6 +48,7 @@ enum account_key {
 	ACCOUNT_KEY_TRANSPORT,
 	ACCOUNT_KEY_SENDMAIL_COMMAND,
 	ACCOUNT_KEY_ALLOW_PLAIN_LOOPBACK,
+	ACCOUNT_KEY_LOGIN,
 	ACCOUNT_KEY_COUNT
 };
 
@@ -63,6 +64,7 @@ static const char *const account_keys[ACCOUNT_KEY_COUNT] = {
     [ACCOUNT_KEY_TRANSPORT] = "transport",
     [ACCOUNT_KEY_SENDMAIL_COMMAND] = "sendmail_command",
     [ACCOUNT_KEY_ALLOW_PLAIN_LOOPBACK] = "allow_plain_loopback",
+    [ACCOUNT_KEY_LOGIN] = "login",
 };
 
 static const char *const account_auth_names[ACCOUNT_AUTH_COUNT] = {
@@ -93,6 +95,7 @@ struct account {
 	enum account_transport transport;
 	enum account_secret_source source;
 	bool allow_plain_loopback;
+	bool no_login; /* login = no, with plain loopback */
 	struct account_preset *preset; /* NULL: none in use */
 	char *secret;                  /* fetched lazily; wiped */
 };
@@ -568,6 +571,18 @@ static void account_validate_smtp(struct account *a, struct diags *d)
 		allow = false;
 	}
 	a->allow_plain_loopback = allow;
+	/* login = no: no AUTH, for a local relay or a test sink on loopback
+	 * only, where nothing crosses the network and there is nothing to
+	 * log in to. */
+	bool login = true;
+	const char *lv = a->val[ACCOUNT_KEY_LOGIN];
+	if (lv && !account_yes_no(lv, &login))
+		account_error(a, d, ACCOUNT_KEY_LOGIN, DIAG_ERROR, _("must be yes or no"));
+	else if (!login && !allow)
+		account_error(a, d, ACCOUNT_KEY_LOGIN, DIAG_WARNING,
+		              _("ignored: it applies only to smtp:// URLs to 127.0.0.1, ::1 or "
+		                "localhost"));
+	a->no_login = lv && !login && allow;
 	free(host);
 	if (a->preset && a->preset->auth == ACCOUNT_AUTH_OAUTH2 &&
 	    a->source != ACCOUNT_SECRET_OAUTH2_COMMAND)
@@ -851,6 +866,10 @@ const char *account_secret(struct account *a, char **errstr)
 {
 	if (a->secret)
 		return a->secret;
+	if (a->no_login) {
+		a->secret = xstrdup("");
+		return a->secret;
+	}
 	switch (a->source) {
 	case ACCOUNT_SECRET_PASSWORD:
 		a->secret = xstrdup(a->val[ACCOUNT_KEY_PASSWORD]);
@@ -1049,6 +1068,11 @@ bool account_oauth2(const struct account *a)
 bool account_allow_plain_loopback(const struct account *a)
 {
 	return a->allow_plain_loopback;
+}
+
+bool account_login(const struct account *a)
+{
+	return !a->no_login;
 }
 
 enum account_secret_source account_secret_source(const struct account *a)

@@ -17,9 +17,13 @@
  *   sendmail_command = /usr/sbin/sendmail    for transport = sendmail
  *   allow_plain_loopback = yes        plain smtp:// to 127.0.0.1, ::1 or
  *                                     localhost (tests and demos only)
+ *   login = no                        no AUTH; only with allow_plain_loopback
+ *                                     (a local relay, a benchmark sink)
  *
  * At most one of password, password_command and oauth2_token_command; with
- * none, account_secret() asks on the terminal. Presets for common providers
+ * none, account_secret() asks on the terminal. With login = no (which needs
+ * an allowed plain loopback URL, else it is ignored with a warning) none of
+ * them is used and nothing is asked. Presets for common providers
  * (smtp URL, what secret they want) are data in
  * <share>/smtp-presets.ini, keyed by the sender's domain.
  *
@@ -80,7 +84,8 @@ void account_free(struct account *a);
  * the command's stderr goes to ours), or typed at a no-echo prompt when
  * stdin is a terminal. Belongs to a (wiped by account_free()). Returns NULL
  * on failure with *errstr allocated (caller frees; it never contains the
- * secret); main exits EX_CONFIG then. */
+ * secret); main exits EX_CONFIG then. With login = no it is "" and
+ * account_login() is false. */
 const char *account_secret(struct account *a, char **errstr);
 
 /* Asks for a secret on the terminal on stdin without echo, printing prompt
@@ -111,6 +116,9 @@ const char *account_sendmail_command(const struct account *a);
 bool account_oauth2(const struct account *a);
 /* true only when asked for and the URL is smtp:// to a loopback host. */
 bool account_allow_plain_loopback(const struct account *a);
+/* false only with login = no on an allowed plain loopback URL: send
+ * without AUTH (transport_config.user and .secret NULL). */
+bool account_login(const struct account *a);
 enum account_secret_source account_secret_source(const struct account *a);
 /* The matching preset ("qq", "gmail", ...) when from's domain has one and
  * its server is the one in use; else NULL. */

@@ -68,8 +68,8 @@ static void deliver_transport(struct account *a, const char *secret, const char 
 	}
 	struct transport_config tc = {
 	    .url = account_smtp_url(a),
-	    .user = account_user(a),
-	    .secret = secret,
+	    .user = account_login(a) ? account_user(a) : NULL,
+	    .secret = account_login(a) ? secret : NULL,
 	    .oauth2 = account_oauth2(a),
 	    .ca_file = account_ca_file(a),
 	    .allow_plain_loopback = account_allow_plain_loopback(a),

@@ -195,6 +195,45 @@ START_TEST(test_explicit_settings_override_preset)
 }
 END_TEST
 
+START_TEST(test_login_no)
+{
+	/* A sink or relay on loopback: no AUTH, no secret asked or run. */
+	struct account *a = load_ok("[account]\nfrom = me@example.org\n"
+	                            "smtp = smtp://127.0.0.1:2525\nallow_plain_loopback = yes\n"
+	                            "login = no\n",
+	                            0600);
+	ck_assert(!account_login(a));
+	char *err = NULL;
+	const char *secret = account_secret(a, &err);
+	ck_assert_ptr_null(err);
+	ck_assert_ptr_nonnull(secret);
+	ck_assert_str_eq(secret, "");
+	assert_no_diag("login");
+	account_free(a);
+
+	/* The default logs in. */
+	a = load_ok("[account]\nfrom = me@example.org\nsmtp = smtp://127.0.0.1:2525\n"
+	            "allow_plain_loopback = yes\npassword_command = printf pw\n",
+	            0600);
+	ck_assert(account_login(a));
+	account_free(a);
+
+	/* Anywhere but an allowed plain loopback URL it is ignored. */
+	a = load_ok("[account]\nfrom = me@example.org\nsmtp = smtps://mail.example.org:465\n"
+	            "password_command = printf pw\nlogin = no\n",
+	            0600);
+	ck_assert(account_login(a));
+	assert_diag("[account].login: ignored");
+	ck_assert_str_eq(account_secret(a, &err), "pw");
+	account_free(a);
+
+	load_bad("[account]\nfrom = me@example.org\nsmtp = smtp://127.0.0.1:2525\n"
+	         "allow_plain_loopback = yes\nlogin = maybe\n",
+	         0600);
+	assert_diag("[account].login: must be yes or no");
+}
+END_TEST
+
 START_TEST(test_no_preset_needs_smtp)
 {
 	load_bad("[account]\nfrom = me@example.org\n", 0600);
@@ -546,6 +585,7 @@ int main(void)
 	tcase_add_test(tc, test_preset_from_alone);
 	tcase_add_test(tc, test_presets_by_domain);
 	tcase_add_test(tc, test_explicit_settings_override_preset);
+	tcase_add_test(tc, test_login_no);
 	tcase_add_test(tc, test_no_preset_needs_smtp);
 	tcase_add_test(tc, test_password_permissions);
 	tcase_add_test(tc, test_password_command);
