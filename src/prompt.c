@@ -522,8 +522,10 @@ static enum prompt_status prompt_ask_group(struct ticket *t, const enum ticket_f
 /* ---- menus ------------------------------------------------------------ */
 
 /* Reads a number 1..n (or text matching one of ids). Returns the index, or
- * -1 when interrupted. */
-static int prompt_menu(const char *const *labels, const char *const *ids, size_t n, int def)
+ * -1 when interrupted. With text_out, any other text that is not a number
+ * is returned there (allocated) with -2: the user wrote their own. */
+static int prompt_menu(const char *const *labels, const char *const *ids, size_t n, int def,
+                       char **text_out)
 {
 	for (size_t i = 0; i < n; i++)
 		printf("  %s%2zu)%s %s\n", PROMPT_BOLD, i + 1, PROMPT_RESET, labels[i]);
@@ -550,6 +552,10 @@ static int prompt_menu(const char *const *labels, const char *const *ids, size_t
 				return (int)i;
 			}
 		}
+		if (text_out && *answer && *end != '\0') {
+			*text_out = answer;
+			return -2;
+		}
 		char *msg = xasprintf(_("please answer with a number from 1 to %zu"), n);
 		prompt_show_error(msg);
 		free(msg);
@@ -571,7 +577,7 @@ static enum prompt_status prompt_ask_category(struct ticket *t, const struct pro
 			def = (int)i;
 	}
 	printf("\n%s%s%s\n", PROMPT_BOLD, _("What is the problem about?"), PROMPT_RESET);
-	int k = prompt_menu(labels, ids, n, def);
+	int k = prompt_menu(labels, ids, n, def, NULL);
 	free(labels);
 	free(ids);
 	if (k < 0)
@@ -625,9 +631,28 @@ static enum prompt_status prompt_ask_subject(struct ticket *t, const struct prov
 		labels[m++] = keep_label;
 	}
 	labels[m++] = _("Write my own subject");
-	int k = prompt_menu(labels, NULL, m, def >= 0 ? def : 0);
+	int k;
+	for (;;) {
+		char *own = NULL;
+		k = prompt_menu(labels, NULL, m, def >= 0 ? def : 0, &own);
+		if (k != -2)
+			break;
+		char *verr = validate_field(TF_SUBJECT, own, strlen(own), t);
+		if (!verr) {
+			struct ticket_origin o = {NULL, 0};
+			ticket_set(t, TF_SUBJECT, own, strlen(own), &o);
+			free(own);
+			break;
+		}
+		prompt_show_error(verr);
+		prompt_show_refused(own);
+		free(verr);
+		free(own);
+	}
 	free(labels);
 	free(keep_label);
+	if (k == -2)
+		return PROMPT_OK; /* written at the menu */
 	if (k < 0)
 		return PROMPT_INTERRUPTED;
 	if ((size_t)k < n) {
@@ -895,7 +920,7 @@ static enum prompt_status prompt_ask_provider(struct ticket *t, struct provider 
 	    PROMPT_RESET, PROMPT_DIM, _("(Enter keeps the default)"), PROMPT_RESET,
 	    _("The exchange whose support you write to; its official address comes with it."));
 	if (m > 0 && def >= 0) {
-		int k = prompt_menu(labels, (const char *const *)ids, m, def);
+		int k = prompt_menu(labels, (const char *const *)ids, m, def, NULL);
 		if (k < 0) {
 			st = PROMPT_INTERRUPTED;
 		} else if (k != def) {
@@ -1087,7 +1112,7 @@ enum prompt_status prompt_edit_field(struct ticket *t, const struct provider *p)
 		which[n++] = (enum ticket_field)f;
 	}
 	printf("\n%s%s%s\n", PROMPT_BOLD, _("Which field?"), PROMPT_RESET);
-	int k = prompt_menu(labels, ids, n, -1);
+	int k = prompt_menu(labels, ids, n, -1, NULL);
 	if (k < 0)
 		return PROMPT_INTERRUPTED;
 	enum ticket_field f = which[k];

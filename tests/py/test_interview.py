@@ -185,6 +185,11 @@ def test_chinese_withdrawal(srv):
     out = visible(s.out)
     tap.is_(status, 0, "Chinese interview: exit 0 after sending", out[-3000:])
     tap.has(out, "格式示例:", "Chinese prompts: the format by example")
+    for en in ("Format, for example", "(required)", "(optional", "Enter keeps", "Review:",
+               "Provider", "Type the text", "attachment(s)"):
+        tap.hasnt(out, en, f"Chinese interview: no English {en!r}")
+    if os.environ.get("INTERVIEW_SHOW"):
+        sys.stderr.write(out)
     tap.has(out, "TxID 可在链上查到这笔交易。", "Chinese prompts: why support needs it")
     tap.ok(re.search(r"✗ txid \(交易哈希 \(TxID\)\):.+\n", out),
            "a bad TxID is refused with an explanation", out[-4000:])
@@ -251,7 +256,7 @@ def test_interrupt_and_resume(srv):
     r = Session(env, "--lang", "en", "--ticket", path)
     r.header("Subject")
     r.prompt()
-    r.child.sendline("1")
+    r.child.sendline("Campaign reward for November missing")  # written at the menu
     r.expect("Review: the email as support will see it")
     r.expect("[s] send")
     r.prompt()
@@ -263,7 +268,7 @@ def test_interrupt_and_resume(srv):
                   "Description", "Steps taken", "Provider"):
         tap.ok(not re.search("(?m)^" + re.escape(label) + " [(]", rout),
                f"resuming does not ask again: {label}", rout[:1500])
-    delivered_check(srv, "General enquiry",
+    delivered_check(srv, "Campaign reward for November missing",
                     "--expect-body-contains", "The campaign reward for November never arrived.")
     tap.is_(drafts(env), [], "a draft that was sent is removed")
 
@@ -292,6 +297,32 @@ def test_eof_at_confirmation(srv):
     if path:
         r = env.run("--ticket", path, "--dry-run")
         tap.is_(r.rc, 0, "the draft composes as it is (attachment paths still found)", r)
+
+
+def test_invalid_field_in_file(srv):
+    """--ticket with one invalid field asks for that field only, offering
+    the file's value; keeping it is refused again, a good one is taken."""
+    env = new_env("invalid", srv)
+    src = open(os.path.join(fixture.EXAMPLES, "withdrawal-en.ini"), encoding="utf-8").read()
+    bad = re.sub(r"(?m)^txid = .*$", "txid = 0xabc", src)
+    tap.ok(bad != src, "test setup: the example has a txid to spoil")
+    path = os.path.join(env.root, "bad.ini")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(bad)
+    s = Session(env, "--lang", "en", "--ticket", path)
+    s.header("Transaction ID (TxID)")
+    s.expect("[0xabc] > ")
+    s.child.sendline("")  # keep the file's value: refused again
+    s.again(TXID)
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("q")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 0, "invalid field: fixed, then quit at the review", out[-1500:])
+    headers = re.findall(r"(?m)^(\S.*?) [(](?:required|optional|this or)", out)
+    tap.is_(headers, ["Transaction ID (TxID)"], "only the invalid field is asked", out[:1500])
+    tap.has(out, TXID, "the review shows the corrected TxID")
 
 
 def test_no_color(srv):
@@ -332,6 +363,7 @@ def main():
     with fixture.Server(certs) as srv:
         test_eof_at_confirmation(srv)
         test_no_color(srv)
+        test_invalid_field_in_file(srv)
         test_no_terminal(srv)
 
 
