@@ -85,6 +85,7 @@ def test_temporary(certs, fault, want):
         r = env.send(*extra)
         took = time.monotonic() - t0
         tap.is_(r.rc, rc_want, f"{fault}: exit {rc_want} (not sent yet)", repr(r))
+        tap.hasnt(r.out + r.err, fixture.SECRET, f"{fault}: the password is not shown")
         tap.has(r.err, step, f"{fault}: stderr names the step")
         if reply:
             tap.has(r.err, reply, f"{fault}: stderr shows the server's reply")
@@ -132,6 +133,7 @@ def test_permanent(certs, fault, want, cert="server"):
         env.write_account(srv)
         r = env.send()
         tap.is_(r.rc, rc_want, f"{label}: exit {rc_want}", repr(r))
+        tap.hasnt(r.out + r.err, fixture.SECRET, f"{label}: the password is not shown")
         tap.has(r.err, step, f"{label}: stderr names the step")
         if reply:
             tap.has(r.err, reply, f"{label}: stderr shows the server's reply")
