@@ -5,6 +5,7 @@
 #ifndef TICKETMAIL_SHA256_H
 #define TICKETMAIL_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,5 +28,8 @@ void sha256_final(struct sha256 *c, unsigned char digest_out[SHA256_DIGEST_LEN])
 void sha256_hex(const unsigned char digest[SHA256_DIGEST_LEN], char hex_out[SHA256_HEX_LEN + 1]);
 /* One-shot: hex digest of data into hex_out. */
 void sha256_hex_of(const void *data, size_t len, char hex_out[SHA256_HEX_LEN + 1]);
+/* The x86 SHA extensions are used when the CPU has them (checked once).
+ * For tests: true forces the portable code, false restores the choice. */
+void sha256_force_portable(bool on);
 
 #endif

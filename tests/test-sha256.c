@@ -71,6 +71,28 @@ START_TEST(test_split_equals_whole)
 }
 END_TEST
 
+/* The same vectors through the portable code, whatever the CPU has (the
+ * tests above use the SHA extensions where there are any). */
+START_TEST(test_portable_and_hardware_agree)
+{
+	unsigned char data[4096 + 63];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(i * 131 + (i >> 7));
+	for (size_t len = 0; len <= sizeof data; len += 61) {
+		char hw[SHA256_HEX_LEN + 1], sw[SHA256_HEX_LEN + 1];
+		sha256_force_portable(false);
+		sha256_hex_of(data, len, hw);
+		sha256_force_portable(true);
+		sha256_hex_of(data, len, sw);
+		ck_assert_str_eq(hw, sw);
+	}
+	char hex[SHA256_HEX_LEN + 1];
+	hex_of("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", hex);
+	ck_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	sha256_force_portable(false);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sha256");
@@ -78,6 +100,7 @@ int main(void)
 	tcase_add_test(tc, test_nist_short);
 	tcase_add_test(tc, test_nist_million_a);
 	tcase_add_test(tc, test_split_equals_whole);
+	tcase_add_test(tc, test_portable_and_hardware_agree);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
