@@ -348,13 +348,18 @@ static bool transport_read_some(struct transport_session *s, char *buf, size_t w
  * messages get smuggled past servers that disagree on line ends. */
 static bool transport_crlf_clean(struct transport_session *s, const char *buf, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		char prev = i ? buf[i - 1] : s->last_byte;
-		if (buf[i] == '\n' && prev != '\r')
+	/* Every LF must follow a CR and every CR precede an LF. memchr() finds
+	 * the line ends a word at a time: a byte-by-byte loop here cost more
+	 * than encoding the attachments. */
+	if (len && (buf[0] == '\n') != (s->last_byte == '\r'))
+		return false;
+	const char *end = buf + len;
+	for (const char *p = buf; len && (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		if (p > buf && p[-1] != '\r')
 			return false;
-		if (prev == '\r' && buf[i] != '\n')
+	for (const char *p = buf; len && (p = memchr(p, '\r', (size_t)(end - p))); p++)
+		if (p + 1 < end && p[1] != '\n')
 			return false;
-	}
 	if (len)
 		s->last_byte = buf[len - 1];
 	if (s->eof && s->last_byte == '\r')

@@ -639,6 +639,74 @@ START_TEST(test_bare_lf)
 }
 END_TEST
 
+/* The line-end check across the read callback's chunks (256 KiB): a bare
+ * CR or LF anywhere, also on either side of a chunk boundary, stops the
+ * send; a CRLF split by a boundary does not. */
+static char *crlf_message(size_t size, size_t *len_out)
+{
+	char *m = malloc(size + 80);
+	size_t n = (size_t)sprintf(m, "Subject: x\r\n\r\n");
+	while (n < size) {
+		memset(m + n, 'A', 76);
+		memcpy(m + n + 76, "\r\n", 2);
+		n += 78;
+	}
+	*len_out = n;
+	return m;
+}
+
+static enum transport_status crlf_send(const char *m, size_t len, struct transport_result *r)
+{
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/crlf.eml", work_dir);
+	FILE *f = fopen(path, "wb");
+	ck_assert_uint_eq(fwrite(m, 1, len, f), len);
+	fclose(f);
+	struct transport_config c;
+	config_init(&c, true);
+	return send_file(&c, path, r);
+}
+
+START_TEST(test_bare_cr_lf_at_chunk_edges)
+{
+	smtpd_start(&(struct smtpd_opts){.mode = "--smtps", .auth = true});
+	const size_t chunk = 256 * 1024;
+	const size_t at[] = {20, chunk - 1, chunk, chunk + 1, 2 * chunk};
+	struct transport_result r;
+	transport_result_init(&r);
+	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+		for (int cr = 0; cr < 2; cr++) {
+			size_t len;
+			char *m = crlf_message(3 * chunk, &len);
+			ck_assert(m[at[i] - 1] == 'A' && m[at[i]] == 'A' && m[at[i] + 1] == 'A');
+			m[at[i]] = cr ? '\r' : '\n';
+			ck_assert_msg(crlf_send(m, len, &r) == TRANSPORT_EINPUT, "bare %s at %zu",
+			              cr ? "CR" : "LF", at[i]);
+			free(m);
+		}
+	}
+	/* A lone CR as the very last byte. */
+	size_t len;
+	char *m = crlf_message(chunk, &len);
+	m[len - 1] = 'A';
+	ck_assert_int_eq(crlf_send(m, len - 1, &r), TRANSPORT_EINPUT);
+	ck_assert_uint_eq(count_new(), 0);
+	/* CRLF with the CR last in one chunk and the LF first in the next. */
+	size_t n = 14;
+	while (n + 78 < chunk - 1)
+		n += 78;
+	memset(m + n, 'B', chunk - 1 - n);
+	memcpy(m + chunk - 1, "\r\n", 2);
+	memset(m + chunk + 1, 'C', 40);
+	memcpy(m + chunk + 41, "\r\n", 2);
+	ck_assert_int_eq(crlf_send(m, chunk + 43, &r), TRANSPORT_OK);
+	ck_assert_uint_eq(count_new(), 1);
+	free(m);
+	transport_result_finish(&r);
+	smtpd_stop();
+}
+END_TEST
+
 START_TEST(test_debug_masks_secret)
 {
 	smtpd_start(&(struct smtpd_opts){.mode = "--starttls", .auth = true, .mechs = "PLAIN"});
@@ -828,6 +896,7 @@ static Suite *transport_suite(void)
 	tcase_add_test(tc, test_bad_envelope);
 	tcase_add_test(tc, test_bad_config);
 	tcase_add_test(tc, test_bare_lf);
+	tcase_add_test(tc, test_bare_cr_lf_at_chunk_edges);
 	tcase_add_test(tc, test_debug_masks_secret);
 	suite_add_tcase(s, tc);
 
