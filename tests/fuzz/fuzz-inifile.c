@@ -4,7 +4,8 @@
  * NUL-terminated at value_len with no NUL inside and is valid UTF-8 with no
  * CR; key and section are at most 150 bytes, the key is not empty; lines
  * grow in file order and stay within the input. Every diagnostic is an
- * error naming "fuzz.ini:LINE". A handler that stops (every 7th key when
+ * error naming "fuzz.ini:LINE", never an "internal" one (the shadow
+ * file and inih disagreeing). A handler that stops (every 7th key when
  * the input's first byte is odd) exercises the early exit. */
 #include "fuzz.h"
 
@@ -62,6 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	           "status %d with %zu errors", (int)r, errors);
 	for (size_t i = 0; i < d.n; i++) {
 		FUZZ_CHECK(d.v[i].message != NULL, "diag without message");
+		FUZZ_CHECK(!d.v[i].kind || strcmp(d.v[i].kind, "internal") != 0, "%s",
+		           d.v[i].message);
 		FUZZ_CHECK(d.v[i].where && strncmp(d.v[i].where, "fuzz.ini:", 9) == 0,
 		           "where %s", d.v[i].where ? d.v[i].where : "(null)");
 	}
