@@ -312,7 +312,13 @@ static char *inifile_reader(char *str, int num, void *stream)
 	if (l->kind == INIFILE_LINE_SECTION)
 		r = snprintf(str, (size_t)num, "[%zu]\n", l->section);
 	else if (l->kind == INIFILE_LINE_KEY)
-		r = snprintf(str, (size_t)num, "%s=x\n", l->key);
+		/* inih drops a BOM at the start of its first line, so a key that
+		 * itself starts with U+FEFF (a file with two BOMs) needs one more
+		 * to reach the handler unchanged. */
+		r = snprintf(str, (size_t)num, "%s%s=x\n",
+		             c->next == 1 && !strncmp(l->key, "\xEF\xBB\xBF", 3) ? "\xEF\xBB\xBF"
+		                                                                 : "",
+		             l->key);
 	else
 		r = snprintf(str, (size_t)num, "\n");
 	if (r < 0 || r >= num) {
