@@ -958,6 +958,38 @@ START_TEST(test_stream_large_attachment)
 }
 END_TEST
 
+/* Every way a file can end against the 57-byte lines and the 49,134-byte
+ * read chunks: the fast whole-line path and the tail both decode back. */
+START_TEST(test_attachment_lengths)
+{
+	const size_t sizes[] = {0,     1,     2,         3,         4,         56,
+	                        57,    58,    113,       114,       115,       171,
+	                        49133, 49134, 49135,     49134 + 57, 49134 + 56, 2 * 49134 + 1};
+	char *path = xasprintf("%s/len.bin", t_tmpdir);
+	char *eml = xasprintf("%s/len.eml", t_tmpdir);
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(sizes); i++) {
+		FILE *f = fopen(path, "wb");
+		ck_assert_ptr_nonnull(f);
+		for (size_t k = 0; k < sizes[i]; k++)
+			fputc((int)((k * 2654435761u) >> 13 & 0xFF), f);
+		ck_assert_int_eq(fclose(f), 0);
+		struct mime_attachment a;
+		t_attach(&a, path, "len.bin", "application/octet-stream");
+		struct mime_message m = t_message("lengths", "see attached\n");
+		m.attachments = &a;
+		m.nattachments = 1;
+		FILE *out = fopen(eml, "wb");
+		char *err = NULL;
+		ck_assert_int_eq(mime_write(out, &m, &err), MIME_EOK);
+		ck_assert_int_eq(fclose(out), 0);
+		t_compare_streamed(eml, path, sizes[i]);
+		close(a.fd);
+	}
+	free(eml);
+	free(path);
+}
+END_TEST
+
 /* Runs the GMime oracle; returns its exit status, or -1 if not built. */
 static int t_mimecheck(const char *const *args)
 {
@@ -1059,6 +1091,7 @@ static Suite *mime_suite(void)
 	tcase_add_test(tc, test_message_id);
 	tcase_add_test(tc, test_golden);
 	tcase_add_test(tc, test_stream_large_attachment);
+	tcase_add_test(tc, test_attachment_lengths);
 	tcase_add_test(tc, test_gmime_oracle);
 	suite_add_tcase(s, tc);
 	return s;
