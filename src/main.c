@@ -759,14 +759,33 @@ static int main_run(struct main_run *r)
 	int status = main_read_ticket(r);
 	if (status == -1)
 		status = main_load_provider(r);
-	if (status == -1)
-		status = main_load_account(r);
 	if (status != -1)
 		return status;
+	/* Without a usable account the interview still runs: what the user
+	 * types is kept as a draft until the account is set up. */
+	int account_status = main_load_account(r);
+	if (account_status != -1 && !r->interactive)
+		return account_status;
+	if (account_status != -1) {
+		diags_print(stdout, &r->d);
+		diags_finish(&r->d);
+		diags_init(&r->d);
+	}
 	bool full = r->interactive && !r->o->ticket_path && r->o->nsets == 0;
 	status = main_validate(r, full);
 	if (status != -1)
 		return status;
+	if (account_status != -1) {
+		char *path = NULL;
+		if (prompt_save_draft(r->t, r->draft_path, &path) != 0)
+			return EX_CANTCREAT;
+		fprintf(stderr,
+		        _("ticketmail: nothing was sent: set up your account first (see "
+		          "above), then send the saved ticket with:\n  ticketmail --ticket %s\n"),
+		        path);
+		free(path);
+		return account_status;
+	}
 	bool foreign = false;
 	status = main_check_recipient(r, &foreign);
 	if (status == -1)
