@@ -352,6 +352,20 @@ def test_no_terminal(srv):
     tap.is_(drafts(env), [], "no terminal: no draft")
 
 
+def test_no_account(srv):
+    """No account yet: the interview still takes the ticket, keeps it as a
+    draft and says how to go on; nothing is sent."""
+    env = fixture.Env("noaccount")
+    s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL)
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 78, "no account: exit 78 (EX_CONFIG)", out[-1500:])
+    tap.has(out, "config.ini", "no account: says which file to create")
+    path = resume_path(out)
+    tap.ok(path and drafts(env) == [path], "no account: the ticket is kept as a draft", out[-800:])
+    tap.is_(srv.message_paths(), [], "no account: nothing sent")
+
+
 def main():
     certs = fixture.certs()
     with fixture.Server(certs) as srv:
@@ -365,6 +379,7 @@ def main():
         test_no_color(srv)
         test_invalid_field_in_file(srv)
         test_no_terminal(srv)
+        test_no_account(srv)
 
 
 tap.main(main)
