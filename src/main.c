@@ -687,8 +687,8 @@ static void main_report(const struct deliver_outcome *out, const char *id, const
 	default:
 		fprintf(stderr, "ticketmail: %s\n", out->message ? out->message : "");
 		fprintf(stderr,
-		        _("ticketmail: the server refused the message; it is kept in "
-		          "the outbox as %s and will not be retried.\n"),
+		        _("ticketmail: not sent, and not retried automatically: the message "
+		          "is kept in the outbox as %s.\n"),
 		        id);
 		/* A TLS, login or configuration failure is fixed on our side;
 		 * say how to send the kept message then. */
