@@ -137,7 +137,7 @@ def test_permanent(certs, fault, want, cert="server"):
         tap.has(r.err, step, f"{label}: stderr names the step")
         if reply:
             tap.has(r.err, reply, f"{label}: stderr shows the server's reply")
-        tap.has(r.err, "will not be retried", f"{label}: says it will not be retried")
+        tap.has(r.err, "not retried automatically", f"{label}: says it will not be retried")
         msg_id = one_id(label, env)
         tap.has(r.err, "ticketmail outbox --resend " + msg_id,
                 f"{label}: says how to send it once the cause is fixed")
