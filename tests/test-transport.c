@@ -336,7 +336,7 @@ END_TEST
 
 START_TEST(test_big_message)
 {
-	/* several 256 KiB chunks, byte-exact */
+	/* several 64 KiB chunks, byte-exact */
 	smtpd_start(&(struct smtpd_opts){.mode = "--smtps", .auth = true});
 	struct transport_config c;
 	struct transport_result r;
@@ -639,7 +639,7 @@ START_TEST(test_bare_lf)
 }
 END_TEST
 
-/* The line-end check across the read callback's chunks (256 KiB): a bare
+/* The line-end check across the read callback's chunks (64 KiB): a bare
  * CR or LF anywhere, also on either side of a chunk boundary, stops the
  * send; a CRLF split by a boundary does not. */
 static char *crlf_message(size_t size, size_t *len_out)
@@ -670,7 +670,7 @@ static enum transport_status crlf_send(const char *m, size_t len, struct transpo
 START_TEST(test_bare_cr_lf_at_chunk_edges)
 {
 	smtpd_start(&(struct smtpd_opts){.mode = "--smtps", .auth = true});
-	const size_t chunk = 256 * 1024;
+	const size_t chunk = 64 * 1024;
 	const size_t at[] = {20, chunk - 1, chunk, chunk + 1, 2 * chunk};
 	struct transport_result r;
 	transport_result_init(&r);
