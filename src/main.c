@@ -979,7 +979,6 @@ int main(int argc, char **argv)
 			o.lang = argv[i] + 7;
 	}
 	i18n_init(o.lang && i18n_normalise(o.lang) ? o.lang : NULL);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
 	int status;
 	if (sub && strcmp(sub, "outbox") == 0) {
@@ -998,6 +997,5 @@ int main(int argc, char **argv)
 	free(o.sets);
 	free(o.attach);
 	free(o.allow);
-	curl_global_cleanup();
 	return status;
 }
