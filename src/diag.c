@@ -61,3 +61,16 @@ void diags_print(FILE *out, const struct diags *d)
 			fprintf(out, "ticketmail: %s: %s\n", sev, e->message);
 	}
 }
+
+void diags_flush(FILE *out, struct diags *d)
+{
+	diags_print(out, d);
+	diags_finish(d);
+}
+
+void diags_append(struct diags *dst, const struct diags *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		diags_add(dst, src->v[i].severity, src->v[i].field, src->v[i].where, src->v[i].kind,
+		          "%s", src->v[i].message);
+}

@@ -30,5 +30,9 @@ void diags_add(struct diags *d, enum diag_severity sev, int field, const char *w
 size_t diags_count(const struct diags *d, enum diag_severity sev);
 /* Prints each entry as "ticketmail: WHERE: error: MESSAGE", in order. */
 void diags_print(FILE *out, const struct diags *d);
+/* Prints every entry, then empties d (it stays usable). */
+void diags_flush(FILE *out, struct diags *d);
+/* Appends copies of every entry of src to dst. */
+void diags_append(struct diags *dst, const struct diags *src);
 
 #endif

@@ -76,7 +76,8 @@ struct main_run {
 	struct compose *c;
 	struct diags d;
 	bool interactive;
-	char *draft_path; /* the draft this run resumed, if any */
+	const char *secret; /* the SMTP secret (belongs to acct), for the scan */
+	char *draft_path;   /* the draft this run resumed, if any */
 };
 
 static void main_usage(FILE *out)
@@ -293,16 +294,42 @@ static int main_load_account(struct main_run *r)
 	return -1;
 }
 
+/* The command that resumes a draft, quoted for the shell when needed,
+ * keeping the interface language. Allocated. */
+static char *main_resume_command(const struct main_run *r, const char *path)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_adds(&sb, "ticketmail --ticket ");
+	if (strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+") ==
+	    strlen(path)) {
+		strbuf_adds(&sb, path);
+	} else {
+		strbuf_addc(&sb, '\'');
+		for (const char *p = path; *p; p++) {
+			if (*p == '\'')
+				strbuf_adds(&sb, "'\\''");
+			else
+				strbuf_addc(&sb, *p);
+		}
+		strbuf_addc(&sb, '\'');
+	}
+	if (r->o->lang)
+		strbuf_addf(&sb, " --lang %s", i18n_normalise(r->o->lang));
+	return strbuf_take(&sb);
+}
+
 /* Saves what was typed so far and says how to resume. */
 static int main_interrupted(struct main_run *r)
 {
 	char *path = NULL;
 	if (prompt_save_draft(r->t, r->draft_path, &path) != 0)
 		return EX_CANTCREAT;
+	char *cmd = main_resume_command(r, path);
 	fprintf(stderr,
-	        _("ticketmail: nothing was sent. Your answers are saved; resume with:\n"
-	          "  ticketmail --ticket %s\n"),
-	        path);
+	        _("ticketmail: nothing was sent. Your answers are saved; resume with:\n  %s\n"),
+	        cmd);
+	free(cmd);
 	free(path);
 	return EX_TEMPFAIL;
 }
@@ -321,9 +348,7 @@ static int main_validate(struct main_run *r, bool full_interview)
 		diags_init(&vd);
 		size_t errors = validate_ticket(r->t, r->p, &vd);
 		if (errors == 0 || !r->interactive) {
-			for (size_t i = 0; i < vd.n; i++)
-				diags_add(&r->d, vd.v[i].severity, vd.v[i].field, vd.v[i].where,
-				          vd.v[i].kind, "%s", vd.v[i].message);
+			diags_append(&r->d, &vd);
 			diags_finish(&vd);
 			return errors ? EX_DATAERR : -1;
 		}
@@ -373,10 +398,20 @@ static int main_scan_secrets(struct main_run *r, const char *smtp_secret)
 			continue;
 		uint64_t size = compose_attachment_size(r->c, i);
 		char *buf = xmalloc(size + 1);
-		ssize_t n = pread(compose_attachment_fd(r->c, i), buf, size, 0);
-		if (n >= 0)
-			secrets_diagnose(s, buf, (size_t)n, SECRETS_CTX_ATTACHMENT, extras, txid,
-			                 -1, compose_attachment_name(r->c, i), &sd);
+		size_t got = 0;
+		while (got < size) {
+			ssize_t n = pread(compose_attachment_fd(r->c, i), buf + got, size - got,
+			                  (off_t)got);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		secrets_diagnose(s, buf, got, SECRETS_CTX_ATTACHMENT, extras, txid, -1,
+		                 compose_attachment_name(r->c, i), &sd);
+		/* A log may hold what it must not; leave no copy behind. */
+		explicit_bzero(buf, size);
 		free(buf);
 	}
 	secrets_free(s);
@@ -395,9 +430,7 @@ static int main_scan_secrets(struct main_run *r, const char *smtp_secret)
 	diags_finish(&sd);
 	if (status != -1 || !ask)
 		return status;
-	diags_print(stderr, &r->d);
-	diags_finish(&r->d);
-	diags_init(&r->d);
+	diags_flush(stderr, &r->d);
 	if (!r->interactive) {
 		fprintf(stderr, _("ticketmail: not sent: accept each warning above with --allow "
 		                  "KIND once you are sure it is not a secret\n"));
@@ -433,9 +466,7 @@ static int main_check_recipient(struct main_run *r, bool *foreign_out)
 		*foreign_out = true;
 		diags_add(&r->d, DIAG_WARNING, -1, "--to", "recipient", "%s", g.reason);
 		if (r->interactive && !r->o->dry_run) {
-			diags_print(stderr, &r->d);
-			diags_finish(&r->d);
-			diags_init(&r->d);
+			diags_flush(stderr, &r->d);
 			bool intr = false;
 			if (!prompt_confirm(_("Send to this address instead of the official one?"),
 			                    &intr))
@@ -512,6 +543,39 @@ static int main_compose(struct main_run *r)
 	return -1;
 }
 
+/* Composes and scans the message. On a terminal, a field that holds a
+ * secret is explained and asked again, and the ticket is checked again,
+ * until it is clean: a secret must never cost the user their answers. */
+static int main_guarded_compose(struct main_run *r)
+{
+	for (;;) {
+		int status = main_compose(r);
+		if (status == -1)
+			status = main_scan_secrets(r, r->secret);
+		if (status != EX_DATAERR || !r->interactive)
+			return status;
+		struct diags ask;
+		diags_init(&ask);
+		for (size_t i = 0; i < r->d.n; i++)
+			if (r->d.v[i].severity == DIAG_ERROR && r->d.v[i].field >= 0 &&
+			    r->d.v[i].field != TF_ATTACHMENT)
+				diags_add(&ask, DIAG_ERROR, r->d.v[i].field, r->d.v[i].where,
+				          r->d.v[i].kind, "%s", r->d.v[i].message);
+		if (ask.n == 0) {
+			diags_finish(&ask);
+			return status;
+		}
+		diags_flush(stdout, &r->d);
+		enum prompt_status st = prompt_interview(r->t, &r->p, &ask, NULL);
+		diags_finish(&ask);
+		if (st != PROMPT_OK)
+			return main_interrupted(r);
+		status = main_validate(r, false);
+		if (status != -1)
+			return status;
+	}
+}
+
 /* Writes the message to path through a temporary file and a rename, so a
  * failed run leaves no partial file. */
 static int main_write_file(const struct compose *c, const char *path)
@@ -524,6 +588,13 @@ static int main_write_file(const struct compose *c, const char *path)
 		return EX_CANTCREAT;
 	}
 	FILE *f = fdopen(fd, "wb");
+	if (!f) {
+		fprintf(stderr, _("ticketmail: %s: cannot create: %s\n"), path, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return EX_CANTCREAT;
+	}
 	char *err = NULL;
 	enum compose_status st = compose_write(c, f, &err);
 	int status = main_compose_status(st);
@@ -571,9 +642,7 @@ static int main_review(struct main_run *r, bool foreign_to)
 {
 	for (;;) {
 		prompt_show_review(r->c, r->p, foreign_to);
-		diags_print(stdout, &r->d);
-		diags_finish(&r->d);
-		diags_init(&r->d);
+		diags_flush(stdout, &r->d);
 		switch (prompt_review_choice()) {
 		case PROMPT_CHOICE_SEND:
 			return -1;
@@ -586,16 +655,20 @@ static int main_review(struct main_run *r, bool foreign_to)
 			char *path = NULL;
 			if (prompt_save_draft(r->t, r->draft_path, &path) != 0)
 				return EX_CANTCREAT;
-			printf(_("Draft saved. Resume with:\n  ticketmail --ticket %s\n"), path);
+			char *cmd = main_resume_command(r, path);
+			printf(_("Draft saved. Resume with:\n  %s\n"), cmd);
+			free(cmd);
 			free(path);
 			return EX_OK;
 		}
 		case PROMPT_CHOICE_EDIT:
 			if (prompt_edit_field(r->t, r->p) != PROMPT_OK)
 				return main_interrupted(r);
+			/* An edited field is checked and scanned again:
+			 * what is sent is always what passed the guards. */
 			int status = main_validate(r, false);
 			if (status == -1)
-				status = main_compose(r);
+				status = main_guarded_compose(r);
 			if (status != -1)
 				return status;
 			break;
@@ -604,7 +677,7 @@ static int main_review(struct main_run *r, bool foreign_to)
 }
 
 /* The fingerprint: recipient, subject, every field, every attachment. */
-static void main_fingerprint(const struct main_run *r, char hex[65])
+static int main_fingerprint(const struct main_run *r, char hex[65])
 {
 	struct spool_fingerprint *fp =
 	    spool_fingerprint_new(compose_to(r->c), ticket_get(r->t, TF_SUBJECT));
@@ -614,9 +687,22 @@ static void main_fingerprint(const struct main_run *r, char hex[65])
 		spool_fingerprint_field(fp, ticket_fields[f].key,
 		                        ticket_has(r->t, f) ? ticket_get(r->t, f) : "");
 	}
-	for (size_t i = 0; i < compose_attachment_count(r->c); i++)
-		spool_fingerprint_attachment_fd(fp, compose_attachment_fd(r->c, i));
+	for (size_t i = 0; i < compose_attachment_count(r->c); i++) {
+		int err = spool_fingerprint_attachment_fd(fp, compose_attachment_fd(r->c, i));
+		if (err) {
+			fprintf(stderr, _("ticketmail: %s: %s\n"), compose_attachment_name(r->c, i),
+			        strerror(err));
+			spool_fingerprint_free(fp);
+			return EX_IOERR;
+		}
+	}
 	spool_fingerprint_finish(fp, hex);
+	return -1;
+}
+
+static const char *main_or_dash(const char *s)
+{
+	return s && *s ? s : "-";
 }
 
 static void main_time(time_t t, char *buf, size_t size)
@@ -629,8 +715,21 @@ static void main_time(time_t t, char *buf, size_t size)
 static int main_refuse_duplicate(struct main_run *r, struct spool *s, const char *fp)
 {
 	struct spool_history_entry *h = NULL;
-	if (spool_history_find(s, fp, &h, NULL) != SPOOL_EOK)
+	char *err = NULL;
+	enum spool_status st = spool_history_find(s, fp, &h, &err);
+	if (st == SPOOL_ENOENT) {
+		free(err);
 		return -1;
+	}
+	if (st != SPOOL_EOK) {
+		/* Never skip the duplicate check silently. */
+		diags_add(&r->d, DIAG_ERROR, -1, NULL, "history",
+		          _("cannot check whether this ticket was sent before: %s (use --resend "
+		            "to send anyway)"),
+		          err ? err : "");
+		free(err);
+		return spool_exitcode(st);
+	}
 	char when[64];
 	main_time(h->date, when, sizeof when);
 	diags_add(&r->d, DIAG_ERROR, -1, NULL, "duplicate",
@@ -664,7 +763,11 @@ static void main_report(const struct deliver_outcome *out, const char *id, const
 {
 	switch (out->state) {
 	case SPOOL_STATE_SENT:
-		printf(_("Sent. Message-ID %s\nA copy is kept in %s\n"), msgid, out->sent_path);
+		printf(_("Sent. Message-ID %s\n"), msgid);
+		if (out->sent_path)
+			printf(_("A copy is kept in %s\n"), out->sent_path);
+		else if (out->message)
+			fprintf(stderr, "ticketmail: %s\n", out->message);
 		printf("%s\n", _("Watch your inbox and your spam folder for the reply; to follow "
 		                 "up, reply in the same thread rather than sending a new email."));
 		break;
@@ -711,8 +814,9 @@ static int main_send(struct main_run *r)
 		return spool_exitcode(st);
 	}
 	char fp[65];
-	main_fingerprint(r, fp);
-	int status = r->o->resend ? -1 : main_refuse_duplicate(r, s, fp);
+	int status = main_fingerprint(r, fp);
+	if (status == -1 && !r->o->resend)
+		status = main_refuse_duplicate(r, s, fp);
 	if (status != -1) {
 		spool_free(s);
 		return status;
@@ -767,35 +871,44 @@ static int main_run(struct main_run *r)
 	if (account_status != -1 && !r->interactive)
 		return account_status;
 	if (account_status != -1) {
-		diags_print(stdout, &r->d);
-		diags_finish(&r->d);
-		diags_init(&r->d);
+		diags_flush(stdout, &r->d);
 	}
 	bool full = r->interactive && !r->o->ticket_path && r->o->nsets == 0;
 	status = main_validate(r, full);
 	if (status != -1)
 		return status;
+	/* A draft is often cut off before its screenshots: offer that step
+	 * again when resuming one that has none. */
+	if (r->interactive && r->draft_path && ticket_attach_count(r->t) == 0) {
+		struct diags ask;
+		diags_init(&ask);
+		diags_add(&ask, DIAG_ERROR, TF_ATTACHMENT, "attachments", NULL, "%s",
+		          _("no attachment yet"));
+		enum prompt_status st = prompt_interview(r->t, &r->p, &ask, NULL);
+		diags_finish(&ask);
+		if (st != PROMPT_OK)
+			return main_interrupted(r);
+	}
 	if (account_status != -1) {
 		char *path = NULL;
 		if (prompt_save_draft(r->t, r->draft_path, &path) != 0)
 			return EX_CANTCREAT;
+		char *cmd = main_resume_command(r, path);
 		fprintf(stderr,
 		        _("ticketmail: nothing was sent: set up your account first (see "
-		          "above), then send the saved ticket with:\n  ticketmail --ticket %s\n"),
-		        path);
+		          "above), then send the saved ticket with:\n  %s\n"),
+		        cmd);
+		free(cmd);
 		free(path);
 		return account_status;
 	}
 	bool foreign = false;
 	status = main_check_recipient(r, &foreign);
-	if (status == -1)
-		status = main_compose(r);
-	const char *secret = NULL;
 	if (status == -1 && !r->o->dry_run &&
 	    account_transport(r->acct) == ACCOUNT_TRANSPORT_SMTP) {
 		char *err = NULL;
-		secret = account_secret(r->acct, &err);
-		if (!secret) {
+		r->secret = account_secret(r->acct, &err);
+		if (!r->secret) {
 			diags_add(&r->d, DIAG_ERROR, -1, account_path(r->acct), "secret", "%s",
 			          err);
 			free(err);
@@ -803,13 +916,11 @@ static int main_run(struct main_run *r)
 		}
 	}
 	if (status == -1)
-		status = main_scan_secrets(r, secret);
+		status = main_guarded_compose(r);
 	if (status != -1)
 		return status;
 	if (r->o->dry_run) {
-		diags_print(stderr, &r->d);
-		diags_finish(&r->d);
-		diags_init(&r->d);
+		diags_flush(stderr, &r->d);
 		return r->o->output ? main_write_file(r->c, r->o->output) : main_write_stdout(r->c);
 	}
 	if (r->interactive) {
@@ -822,9 +933,7 @@ static int main_run(struct main_run *r)
 		            "the message"));
 		return EX_USAGE;
 	}
-	diags_print(stderr, &r->d);
-	diags_finish(&r->d);
-	diags_init(&r->d);
+	diags_flush(stderr, &r->d);
 	return main_send(r);
 }
 
@@ -958,8 +1067,9 @@ static int main_history(void)
 	for (size_t i = 0; i < n; i++) {
 		char when[64];
 		main_time(h[i].date, when, sizeof when);
-		printf("%s  %-7s  %s/%s  %s\n    %s\n", when, h[i].state, h[i].provider,
-		       h[i].category, h[i].message_id, h[i].subject);
+		printf("%s  %-7s  %s/%s  %s\n    %s\n", when, main_or_dash(h[i].state),
+		       main_or_dash(h[i].provider), main_or_dash(h[i].category),
+		       main_or_dash(h[i].message_id), main_or_dash(h[i].subject));
 	}
 	printf(_("Sent copies: %s/sent (a Maildir: mutt -f %s/sent)\n"), spool_root(s),
 	       spool_root(s));

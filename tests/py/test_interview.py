@@ -257,6 +257,7 @@ def test_interrupt_and_resume(srv):
     r.header("Subject")
     r.prompt()
     r.child.sendline("Campaign reward for November missing")  # written at the menu
+    r.line("Attachment", "")  # the screenshots step is offered again; none
     r.expect("Review: the email as support will see it")
     r.expect("[s] send")
     r.prompt()
