@@ -367,6 +367,41 @@ def test_no_account(srv):
     tap.is_(srv.message_paths(), [], "no account: nothing sent")
 
 
+def test_secret_after_edit(srv):
+    """A password typed into a field at the review is caught before
+    anything is sent: explained (without echoing it), that field asked
+    again, and only the clean text leaves."""
+    env = new_env("secret", srv)
+    secret = "Hunter2Zebra77"
+    s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL)
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("e")
+    s.expect("Which field?")
+    s.prompt()
+    s.child.sendline("description")
+    s.text("Description", ["The withdrawal never arrived.", "My password: " + secret])
+    s.expect("password")
+    s.text("Description", ["The withdrawal never arrived; please check it."])
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("s")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 0, "secret edited in at the review: fixed, then sent", out[-2000:])
+    tap.ok(re.search(r"(?i)support never asks", out), "says why the secret must go", out[-3000:])
+    msgs = srv.message_paths()
+    tap.is_(len(msgs), 1, "one message delivered")
+    if msgs:
+        data = open(msgs[-1], "rb").read()
+        _, dump = fixture.mimecheck(msgs[-1], "--dump")
+        tap.ok(secret.encode() not in data and secret not in dump and "Current text" not in dump,
+               "the password is not in the delivered message (raw or decoded)")
+        good, res = fixture.mimecheck(msgs[-1], "--expect-body-contains",
+                                      "The withdrawal never arrived; please check it.")
+        tap.ok(good, "the corrected description was sent", res)
+
+
 def main():
     certs = fixture.certs()
     with fixture.Server(certs) as srv:
@@ -381,6 +416,8 @@ def main():
         test_invalid_field_in_file(srv)
         test_no_terminal(srv)
         test_no_account(srv)
+    with fixture.Server(certs) as srv:
+        test_secret_after_edit(srv)
 
 
 tap.main(main)
