@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "guard.h"
 #include "i18n.h"
+#include "mime.h"
 #include "paths.h"
 #include "prompt.h"
 #include "provider.h"
@@ -709,7 +710,7 @@ static void main_time(time_t t, char *buf, size_t size)
 {
 	struct tm tm;
 	localtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%d %H:%M %z", &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M:%S %z", &tm);
 }
 
 static int main_refuse_duplicate(struct main_run *r, struct spool *s, const char *fp)
@@ -958,93 +959,164 @@ static int main_ticket(const struct main_opts *o)
 
 /* ---- subcommands -------------------------------------------------------- */
 
-static int main_outbox(const struct main_opts *o)
+/* The localised word for a spool state, for listings. */
+static const char *main_state_label(enum spool_state st)
 {
-	struct spool *s = NULL;
+	switch (st) {
+	case SPOOL_STATE_QUEUED:
+		return _("queued");
+	case SPOOL_STATE_SENDING:
+		return _("sending");
+	case SPOOL_STATE_SENT:
+		return _("sent");
+	case SPOOL_STATE_UNKNOWN:
+		return _("unknown");
+	case SPOOL_STATE_FAILED:
+		return _("failed");
+	case SPOOL_STATE_DROPPED:
+	case SPOOL_STATE_COUNT:
+		break;
+	}
+	return _("dropped");
+}
+
+/* Records a new state for the ticket whose message has msgid, so that
+ * `ticketmail history` follows retries and resends. */
+static void main_history_mark(struct spool *s, const char *msgid, enum spool_state st)
+{
+	struct spool_history_entry *h = NULL;
+	size_t n = 0;
+	if (!msgid || spool_history_list(s, &h, &n, NULL) != SPOOL_EOK)
+		return;
+	for (size_t i = n; i-- > 0;) {
+		if (h[i].message_id && strcmp(h[i].message_id, msgid) == 0) {
+			struct spool_history_entry e = h[i];
+			e.date = spool_now();
+			e.state = (char *)spool_state_name(st);
+			char *err = NULL;
+			if (spool_history_add(s, &e, &err) != SPOOL_EOK) {
+				fprintf(stderr, "ticketmail: %s\n", err ? err : "");
+				free(err);
+			}
+			break;
+		}
+	}
+	spool_history_free(h, n);
+}
+
+/* Sends what is due (or the one message given to --resend). */
+static int main_outbox_flush(struct spool *s, const struct main_opts *o)
+{
 	char *err = NULL;
-	enum spool_status st = spool_open(NULL, &s, &err);
-	if (st != SPOOL_EOK)
-		goto fail;
-	if (o->drop_id) {
-		st = spool_drop(s, o->drop_id, &err);
-		if (st != SPOOL_EOK)
-			goto fail;
-		printf(_("Dropped %s from the outbox.\n"), o->drop_id);
-		spool_free(s);
-		return EX_OK;
+	enum spool_status st = spool_lock_flush(s, &err);
+	if (st != SPOOL_EOK) {
+		fprintf(stderr, "ticketmail: %s\n", err ? err : "");
+		free(err);
+		return spool_exitcode(st);
 	}
-	if (o->resend_id) {
-		st = spool_resend_unknown(s, o->resend_id, &err);
-		if (st != SPOOL_EOK)
-			goto fail;
-	}
-	if (o->flush || o->resend_id) {
-		st = spool_lock_flush(s, &err);
-		if (st != SPOOL_EOK)
-			goto fail;
-		struct account *a = NULL;
-		struct diags d;
-		diags_init(&d);
-		int rc = account_load(o->config, &a, &d);
-		diags_print(stderr, &d);
-		diags_finish(&d);
-		if (rc != 0) {
-			spool_free(s);
-			return account_exitcode(rc, o->config != NULL);
-		}
-		struct spool_entry *e = NULL;
-		size_t n = 0;
-		st = spool_list(s, SPOOL_OUTBOX, &e, &n, &err);
-		if (st != SPOOL_EOK) {
-			account_free(a);
-			goto fail;
-		}
-		int status = EX_OK;
-		time_t now = spool_now();
-		for (size_t i = 0; i < n; i++) {
-			bool chosen = o->resend_id ? strcmp(e[i].id, o->resend_id) == 0
-			                           : spool_entry_due(&e[i], now);
-			if (!chosen)
-				continue;
-			struct deliver_outcome out;
-			deliver_spooled(s, a, e[i].id, isatty(STDERR_FILENO), &out);
-			main_report(&out, e[i].id, e[i].message_id ? e[i].message_id : "-");
-			if (out.exit_status != EX_OK && status == EX_OK)
-				status = out.exit_status;
-			deliver_outcome_finish(&out);
-		}
-		spool_entries_free(e, n);
-		account_free(a);
-		spool_free(s);
-		return status;
-	}
+	struct account *a = NULL;
+	struct diags d;
+	diags_init(&d);
+	int rc = account_load(o->config, &a, &d);
+	diags_flush(stderr, &d);
+	if (rc != 0)
+		return account_exitcode(rc, o->config != NULL);
 	struct spool_entry *e = NULL;
 	size_t n = 0;
 	st = spool_list(s, SPOOL_OUTBOX, &e, &n, &err);
-	if (st != SPOOL_EOK)
-		goto fail;
+	if (st != SPOOL_EOK) {
+		fprintf(stderr, "ticketmail: %s\n", err ? err : "");
+		free(err);
+		account_free(a);
+		return spool_exitcode(st);
+	}
+	int status = EX_OK;
+	bool waiting = false;
+	time_t now = spool_now();
+	for (size_t i = 0; i < n; i++) {
+		bool chosen =
+		    o->resend_id ? strcmp(e[i].id, o->resend_id) == 0 : spool_entry_due(&e[i], now);
+		if (!chosen) {
+			if (!o->resend_id && e[i].state == SPOOL_STATE_QUEUED) {
+				char when[64];
+				main_time(e[i].next_try, when, sizeof when);
+				printf(_("%s: not due yet; next try at %s\n"), e[i].id, when);
+				waiting = true;
+			}
+			continue;
+		}
+		struct deliver_outcome out;
+		deliver_spooled(s, a, e[i].id, isatty(STDERR_FILENO), &out);
+		main_report(&out, e[i].id, e[i].message_id ? e[i].message_id : "-");
+		if (out.state != SPOOL_STATE_QUEUED)
+			main_history_mark(s, e[i].message_id, out.state);
+		if (out.exit_status != EX_OK && status == EX_OK)
+			status = out.exit_status;
+		deliver_outcome_finish(&out);
+	}
+	spool_entries_free(e, n);
+	account_free(a);
+	/* Something still waits for its turn: not everything is sent. */
+	return status == EX_OK && waiting ? EX_TEMPFAIL : status;
+}
+
+static int main_outbox_list(struct spool *s)
+{
+	struct spool_entry *e = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	enum spool_status st = spool_list(s, SPOOL_OUTBOX, &e, &n, &err);
+	if (st != SPOOL_EOK) {
+		fprintf(stderr, "ticketmail: %s\n", err ? err : "");
+		free(err);
+		return spool_exitcode(st);
+	}
 	if (n == 0)
 		printf("%s\n", _("The outbox is empty."));
 	for (size_t i = 0; i < n; i++) {
 		char when[64] = "-";
 		if (e[i].next_try)
 			main_time(e[i].next_try, when, sizeof when);
-		printf("%s  %-8s  %s %d  %s %s\n    %s %s\n", e[i].id, spool_state_name(e[i].state),
+		char *subject = e[i].subject ? mime_decode_header(e[i].subject) : NULL;
+		printf("%s  %s  %s %d  %s %s\n    %s %s\n", e[i].id, main_state_label(e[i].state),
 		       _("attempts"), e[i].attempts, _("next try"), when,
-		       e[i].message_id ? e[i].message_id : "-", e[i].subject ? e[i].subject : "");
+		       main_or_dash(e[i].message_id), subject ? subject : "");
+		free(subject);
 		if (e[i].last_reply)
 			printf("    %s %s\n", _("last reply:"), e[i].last_reply);
 	}
 	printf(_("Outbox: %s/outbox (a Maildir: mutt -f %s/outbox)\n"), spool_root(s),
 	       spool_root(s));
 	spool_entries_free(e, n);
-	spool_free(s);
 	return EX_OK;
-fail:
-	fprintf(stderr, "ticketmail: %s\n", err ? err : "");
-	free(err);
+}
+
+static int main_outbox(const struct main_opts *o)
+{
+	struct spool *s = NULL;
+	char *err = NULL;
+	enum spool_status st = spool_open(NULL, &s, &err);
+	if (st == SPOOL_EOK && o->drop_id)
+		st = spool_drop(s, o->drop_id, &err);
+	else if (st == SPOOL_EOK && o->resend_id)
+		st = spool_resend_unknown(s, o->resend_id, &err);
+	if (st != SPOOL_EOK) {
+		fprintf(stderr, "ticketmail: %s\n", err ? err : "");
+		free(err);
+		spool_free(s);
+		return spool_exitcode(st);
+	}
+	int status;
+	if (o->drop_id) {
+		printf(_("Dropped %s from the outbox.\n"), o->drop_id);
+		status = EX_OK;
+	} else if (o->flush || o->resend_id) {
+		status = main_outbox_flush(s, o);
+	} else {
+		status = main_outbox_list(s);
+	}
 	spool_free(s);
-	return spool_exitcode(st);
+	return status;
 }
 
 static int main_history(void)
@@ -1067,7 +1139,9 @@ static int main_history(void)
 	for (size_t i = 0; i < n; i++) {
 		char when[64];
 		main_time(h[i].date, when, sizeof when);
-		printf("%s  %-7s  %s/%s  %s\n    %s\n", when, main_or_dash(h[i].state),
+		int hs = h[i].state ? spool_state_parse(h[i].state) : -1;
+		printf("%s  %s  %s/%s  %s\n    %s\n", when,
+		       hs >= 0 ? main_state_label((enum spool_state)hs) : main_or_dash(h[i].state),
 		       main_or_dash(h[i].provider), main_or_dash(h[i].category),
 		       main_or_dash(h[i].message_id), main_or_dash(h[i].subject));
 	}

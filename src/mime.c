@@ -1090,3 +1090,112 @@ char *mime_make_message_id(const char *domain)
 	                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, hex,
 	                 mime_domain_ok(domain) ? domain : "ticketmail.invalid");
 }
+
+/* ---- decoding, for display ------------------------------------------- */
+
+static int mime_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int mime_b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Decodes one encoded word's text into out; false when malformed. */
+static bool mime_decode_word(char enc, const char *text, size_t len, struct strbuf *out)
+{
+	if (enc == 'Q' || enc == 'q') {
+		for (size_t i = 0; i < len; i++) {
+			if (text[i] == '_') {
+				strbuf_addc(out, ' ');
+			} else if (text[i] == '=') {
+				if (i + 2 >= len)
+					return false;
+				int hi = mime_hexval(text[i + 1]), lo = mime_hexval(text[i + 2]);
+				if (hi < 0 || lo < 0)
+					return false;
+				strbuf_addc(out, (char)(hi * 16 + lo));
+				i += 2;
+			} else {
+				strbuf_addc(out, text[i]);
+			}
+		}
+		return true;
+	}
+	uint32_t acc = 0;
+	int bits = 0;
+	for (size_t i = 0; i < len && text[i] != '='; i++) {
+		int v = mime_b64val(text[i]);
+		if (v < 0)
+			return false;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			strbuf_addc(out, (char)((acc >> bits) & 0xFF));
+		}
+	}
+	return true;
+}
+
+char *mime_decode_header(const char *value)
+{
+	struct strbuf out;
+	strbuf_init(&out);
+	const char *p = value;
+	bool after_word = false;
+	while (*p) {
+		const char *start = strstr(p, "=?");
+		if (!start) {
+			strbuf_adds(&out, p);
+			break;
+		}
+		/* charset?enc?text?= */
+		const char *q1 = strchr(start + 2, '?');
+		const char *q2 = q1 ? strchr(q1 + 1, '?') : NULL;
+		const char *end = q2 ? strstr(q2 + 1, "?=") : NULL;
+		bool ok = end && q2 == q1 + 2 &&
+		          (util_ascii_ncasecmp(start + 2, "UTF-8", 5) == 0 ||
+		           util_ascii_ncasecmp(start + 2, "US-ASCII", 8) == 0);
+		size_t gap = (size_t)(start - p);
+		bool blank_gap = strspn(p, " \t") == gap;
+		if (!(after_word && blank_gap))
+			strbuf_add(&out, p, gap);
+		if (!ok) {
+			strbuf_add(&out, start, 2);
+			p = start + 2;
+			after_word = false;
+			continue;
+		}
+		size_t mark = out.len;
+		if (!mime_decode_word(q1[1], q2 + 1, (size_t)(end - q2 - 1), &out)) {
+			out.len = mark;
+			out.buf[mark] = '\0';
+			strbuf_add(&out, start, (size_t)(end + 2 - start));
+		}
+		p = end + 2;
+		after_word = true;
+	}
+	/* Never hand invalid UTF-8 or controls to a terminal. */
+	char *vis = util_visible(out.buf, out.len);
+	strbuf_finish(&out);
+	return vis;
+}

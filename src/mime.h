@@ -46,6 +46,12 @@ struct mime_message {
  * allocated message. */
 enum mime_status mime_write(FILE *out, const struct mime_message *m, char **errstr);
 
+/* Decodes RFC 2047 encoded words (UTF-8 or US-ASCII charset, B or Q) in
+ * an unfolded header value for display; white space between two encoded
+ * words is dropped (RFC 2047 6.2). Undecodable words and other charsets
+ * are kept as they are. Allocated, caller frees. */
+char *mime_decode_header(const char *value);
+
 /* A new Message-ID "<time.random@domain>" (allocated, caller frees). */
 char *mime_make_message_id(const char *domain);
 /* A new random boundary containing "=_", which no base64 or

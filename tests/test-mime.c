@@ -962,9 +962,9 @@ END_TEST
  * read chunks: the fast whole-line path and the tail both decode back. */
 START_TEST(test_attachment_lengths)
 {
-	const size_t sizes[] = {0,     1,     2,         3,         4,         56,
-	                        57,    58,    113,       114,       115,       171,
-	                        49133, 49134, 49135,     49134 + 57, 49134 + 56, 2 * 49134 + 1};
+	const size_t sizes[] = {0,     1,     2,     3,          4,          56,
+	                        57,    58,    113,   114,        115,        171,
+	                        49133, 49134, 49135, 49134 + 57, 49134 + 56, 2 * 49134 + 1};
 	char *path = xasprintf("%s/len.bin", t_tmpdir);
 	char *eml = xasprintf("%s/len.eml", t_tmpdir);
 	for (size_t i = 0; i < UTIL_ARRAY_LEN(sizes); i++) {
@@ -1066,6 +1066,28 @@ START_TEST(test_gmime_oracle)
 }
 END_TEST
 
+START_TEST(test_decode_header)
+{
+	static const struct {
+		const char *in, *out;
+	} v[] = {
+	    {"=?UTF-8?B?VVNEVOaPkOW4geacquWIsOi0pg==?=", "USDT提币未到账"},
+	    {"=?UTF-8?B?5Lit?= =?UTF-8?B?5paH?=", "中文"},
+	    {"=?utf-8?q?a_b=3Dc?=", "a b=c"},
+	    {"plain text", "plain text"},
+	    {"x =?UTF-8?Q?=E4=B8=AD?= y", "x 中 y"},
+	    {"=?ISO-8859-1?Q?caf=E9?=", "=?ISO-8859-1?Q?caf=E9?="},
+	    {"=?UTF-8?Q?bad=Z?=", "=?UTF-8?Q?bad=Z?="},
+	    {"=?UTF-8?B?G1szMW0=?=", "\\x1B[31m"},
+	};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		char *d = mime_decode_header(v[i].in);
+		ck_assert_str_eq(d, v[i].out);
+		free(d);
+	}
+}
+END_TEST
+
 static Suite *mime_suite(void)
 {
 	Suite *s = suite_create("mime");
@@ -1093,6 +1115,7 @@ static Suite *mime_suite(void)
 	tcase_add_test(tc, test_stream_large_attachment);
 	tcase_add_test(tc, test_attachment_lengths);
 	tcase_add_test(tc, test_gmime_oracle);
+	tcase_add_test(tc, test_decode_header);
 	suite_add_tcase(s, tc);
 	return s;
 }

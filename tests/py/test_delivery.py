@@ -128,7 +128,7 @@ def test_duplicates():
         second = env.send()
         tap.is_(second.rc, 65, "duplicate: the same ticket again is refused (65)", repr(second))
         tap.has(second.err, mid, "duplicate: names the first Message-ID")
-        tap.ok(re.search(r"already sent on \d{4}-\d\d-\d\d \d\d:\d\d \+0800", second.err),
+        tap.ok(re.search(r"already sent on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0800", second.err),
                "duplicate: names the date of the first, local time", second.err)
         tap.has(second.err, "reply in that thread", "duplicate: suggests replying in the thread")
         tap.has(second.err, "--resend", "duplicate: mentions --resend")
@@ -144,7 +144,7 @@ def test_duplicates():
         h = env.run("history")
         tap.is_(h.rc, 0, "history: exit 0", repr(h))
         tap.has(h.out, mid, "history: lists the Message-ID")
-        tap.ok(re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d \+0800\s+sent\s+okx/deposit-withdrawal", h.out),
+        tap.ok(re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0800\s+sent\s+okx/deposit-withdrawal", h.out),
                "history: date, state, provider/category", h.out)
         tap.has(h.out, SUBJECT, "history: the subject")
         tap.has(h.out, "mutt -f", "history: says how to read the sent copies")

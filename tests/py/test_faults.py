@@ -104,12 +104,15 @@ def test_temporary(certs, fault, want):
                f"{fault}: `ticketmail outbox` lists it as queued", repr(ls))
         if reply:
             tap.has(ls.out, "last reply: " + reply.split(" ")[0], f"{fault}: outbox shows the reply")
+        tap.has(ls.out, "USDT提币未到账", f"{fault}: outbox shows the subject decoded")
         tap.is_(srv.messages(), [], f"{fault}: the server kept nothing")
 
         good = healthy_again(env, srv, certs)
         with good:
             early = env.run("outbox", "--flush")
-            tap.is_(early.rc, 0, f"{fault}: flush before the next try: exit 0", repr(early))
+            tap.is_(early.rc, 75, f"{fault}: flush before the next try: exit 75 (still queued)",
+                    repr(early))
+            tap.has(early.out, "not due yet; next try at", f"{fault}: flush says when it is due")
             tap.is_(good.messages(), [], f"{fault}: flush honours the next try (nothing sent)")
             tap.is_(last(env, msg_id)[2], "queued", f"{fault}: still queued")
             fl = env.run("outbox", "--flush", env={"TICKETMAIL_NOW": LATER})
@@ -122,6 +125,9 @@ def test_temporary(certs, fault, want):
                    f"{fault}: delivered bytes equal the sent copy")
             tap.is_(env.outbox(), [], f"{fault}: outbox empty")
             tap.is_(env.states(msg_id)[-2:], ["sending", "sent"], f"{fault}: journal ends sent")
+            hist = env.run("history")
+            tap.ok(re.search(r"(?m)^\S+ \S+ \S+\s+sent\s", hist.out),
+                   f"{fault}: history follows the retry to sent", hist.out)
             tap.is_(int(last(env, msg_id)[3]), 2, f"{fault}: second attempt")
 
 
