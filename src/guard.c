@@ -414,13 +414,18 @@ void guard_check_recipient(const char *addr, const char *official_address,
 	r->ascii = NULL;
 	r->reason = NULL;
 	const char *at = strrchr(addr, '@');
+	/* A refused address is echoed with its control characters made visible:
+	 * it may come from a phishing message and carry terminal escapes. */
+	char *vis = util_visible(addr, strlen(addr));
 	if (!at || at == addr || !at[1]) {
-		r->reason = xasprintf(_("'%s' is not an email address"), addr);
+		r->reason = xasprintf(_("'%s' is not an email address"), vis);
+		free(vis);
 		return;
 	}
 	char *domain = guard_domain_ascii(at + 1);
 	if (!domain) {
-		r->reason = xasprintf(_("the domain of '%s' is not valid"), addr);
+		r->reason = xasprintf(_("the domain of '%s' is not valid"), vis);
+		free(vis);
 		return;
 	}
 	char *local = xstrndup(addr, (size_t)(at - addr));
@@ -428,7 +433,9 @@ void guard_check_recipient(const char *addr, const char *official_address,
 	free(local);
 	bool idn = guard_has_non_ascii(at + 1) || strstr(domain, "xn--") != NULL;
 	if (!validate_email(r->ascii)) {
-		r->reason = xasprintf(_("'%s' is not a valid mailbox"), r->ascii);
+		free(vis);
+		vis = util_visible(r->ascii, strlen(r->ascii));
+		r->reason = xasprintf(_("'%s' is not a valid mailbox"), vis);
 	} else if (util_ascii_casecmp(r->ascii, official_address) == 0) {
 		r->verdict = GUARD_OFFICIAL;
 	} else if (util_ascii_casecmp(domain, official_domain) == 0) {
@@ -452,6 +459,7 @@ void guard_check_recipient(const char *addr, const char *official_address,
 		r->reason = xasprintf(_("%s is not the official support address %s"), r->ascii,
 		                      official_address);
 	}
+	free(vis);
 	free(domain);
 }
 
