@@ -208,13 +208,16 @@ static void prompt_header(enum ticket_field f, enum prompt_need need, const char
 		what = xstrdup(_("(required)"));
 	else if (need == PROMPT_NEED_ONE_OF)
 		what = xasprintf(_("(this or %s is needed; Enter skips this one)"), others);
+	else if (d->kind == TICKET_KIND_TEXT)
+		what = xstrdup(_("(optional; leave it empty to skip)"));
 	else
 		what = xstrdup(_("(optional, Enter skips)"));
 	printf("\n%s%s%s %s%s%s\n", PROMPT_BOLD, prompt_pick(d->label_zh, d->label_en),
 	       PROMPT_RESET, PROMPT_DIM, what, PROMPT_RESET);
 	free(what);
 	printf("  %s\n", prompt_pick(d->why_zh, d->why_en));
-	printf("  %s%s %s%s\n", PROMPT_DIM, _("Format, for example:"), d->example, PROMPT_RESET);
+	printf("  %s%s %s%s\n", PROMPT_DIM, _("Format, for example:"),
+	       prompt_pick(d->example, d->example_en ? d->example_en : d->example), PROMPT_RESET);
 }
 
 /* Shows text the user typed that was refused, with every control character
@@ -285,17 +288,32 @@ static char *prompt_text_editor(const char *editor, enum ticket_field f, const c
 		return NULL;
 	}
 	FILE *fp = fdopen(fd, "w");
+	if (!fp) {
+		close(fd);
+		unlink(path);
+		free(path);
+		*failed_out = true;
+		return NULL;
+	}
 	if (current && *current)
 		fprintf(fp, "%s\n", current);
 	else
 		fputc('\n', fp);
+	/* "##" marks our lines, so the user's own "#2 ..." lines stay. */
 	const struct ticket_field_def *d = &ticket_fields[f];
-	fprintf(fp, "# %s: %s\n", prompt_pick(d->label_zh, d->label_en),
+	fprintf(fp, "## %s: %s\n", prompt_pick(d->label_zh, d->label_en),
 	        prompt_pick(d->why_zh, d->why_en));
-	fprintf(fp, "# %s\n",
-	        _("Lines starting with '#' are ignored. Save and close the "
+	fprintf(fp, "## %s\n",
+	        _("Lines starting with '##' are ignored. Save and close the "
 	          "editor to continue; an empty text skips the field."));
-	fclose(fp);
+	/* A short write would have the user edit a cut-off copy. */
+	if (ferror(fp) | fclose(fp)) {
+		prompt_show_error(strerror(errno));
+		unlink(path);
+		free(path);
+		*failed_out = true;
+		return NULL;
+	}
 
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -330,13 +348,11 @@ static char *prompt_text_editor(const char *editor, enum ticket_field f, const c
 	free(path);
 	struct strbuf sb;
 	strbuf_init(&sb);
-	char *save = NULL;
-	(void)save;
 	const char *p = data;
 	while (p < data + len) {
 		const char *nl = memchr(p, '\n', (size_t)(data + len - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(data + len - p);
-		if (!(n > 0 && p[0] == '#')) {
+		if (!(n > 1 && p[0] == '#' && p[1] == '#')) {
 			strbuf_add(&sb, p, n);
 			strbuf_addc(&sb, '\n');
 		}

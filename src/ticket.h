@@ -73,7 +73,8 @@ struct ticket_field_def {
 	const char *label_en;
 	const char *why_zh; /* one line: why support needs it */
 	const char *why_en;
-	const char *example; /* expected format, by example */
+	const char *example;    /* expected format, by example (Chinese) */
+	const char *example_en; /* in English, when it differs; else NULL */
 };
 
 /* Indexed by enum ticket_field. */

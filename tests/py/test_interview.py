@@ -56,10 +56,10 @@ def test_english_account(srv):
     with open(editor, "w") as f:
         f.write('#!/bin/sh\n'
                 '# A fake editor: checks the commented template, writes the text.\n'
-                'grep -q "^# " "$1" || exit 3\n'
+                'grep -q "^## " "$1" || exit 3\n'
                 'case "$1" in\n'
                 '*description*) printf "%s\\n" "Login fails with error 50113 since the update." '
-                '"# this comment line is dropped" "It worked the day before." >"$1" ;;\n'
+                '"## this comment line is dropped" "#2 stays: a line of my own" "It worked the day before." >"$1" ;;\n'
                 '*) : >"$1" ;;\n'
                 'esac\n')
     os.chmod(editor, 0o755)
@@ -120,6 +120,7 @@ def test_english_account(srv):
     delivered_check(srv, "Cannot log in after the app update",
                     "--expect-body-contains", "Login fails with error 50113 since the update.",
                     "--expect-body-contains", "It worked the day before.",
+                    "--expect-body-contains", "#2 stays: a line of my own",
                     "--expect-body-contains", os_default, "--expect-body-contains", "Pixel 8",
                     "--expect-parts", "1")
     raw = fixture.read(srv.message_paths()[-1]) if srv.message_paths() else b""
