@@ -101,7 +101,7 @@ static char *compose_format_datetime(const char *raw, const char *lang)
 	else
 		snprintf(clock, sizeof clock, "%02d:%02d", dt.hour, dt.minute);
 	if (i18n_is_zh(lang))
-		return xasprintf("%d年%d月%d日 %s (%s)", dt.year, dt.month, dt.day, clock, zone);
+		return xasprintf("%d年%d月%d日 %s（%s）", dt.year, dt.month, dt.day, clock, zone);
 	return xasprintf("%d %s %d, %s (%s)", dt.day, compose_months_en[dt.month - 1], dt.year,
 	                 clock, zone);
 }

@@ -543,7 +543,7 @@ static void vars_full_zh(struct vars *vs)
 	vs->v[V_CATEGORY] = "deposit-withdrawal";
 	vs->v[V_LANGUAGE] = "zh_CN";
 	vs->v[V_SUBJECT] = "USDT提币未到账";
-	vs->v[V_OCCURRED_AT] = "2026年11月20日 14:32 (UTC+08:00)";
+	vs->v[V_OCCURRED_AT] = "2026年11月20日 14:32（UTC+08:00）";
 	vs->v[V_DESCRIPTION] = "我从欧易提币 500 USDT(TRC20)到自己的钱包,提币记录显示“已完成”,\n"
 	                       "但钱包里至今没有到账,链上浏览器也查不到这笔交易。";
 	vs->v[V_STEPS] = "1. 打开“资产”页面,点击“提币”\n"

@@ -5,7 +5,7 @@
 . "$TOP_DIR/tests/tap.sh"
 set -e
 po="$TOP_DIR/po/zh_CN.po"
-phrase_zh="用法:"   # "Usage:" in the Chinese --help
+phrase_zh="用法："   # "Usage:" in the Chinese --help
 phrase_en="Usage:"
 cjk() { printf '%s' "$1" | grep -qP '[\x{4e00}-\x{9fff}]'; }
 

@@ -64,7 +64,7 @@ if [ -x "$bin" ]; then
     fail "the staged binary composes every installed example" "${bad[@]}"; fi
   run env -u LC_ALL -u LANGUAGE LANG=C.UTF-8 TICKETMAIL_DATADIR="$share" \
     TICKETMAIL_LOCALEDIR="$root/share/locale" "$bin" --lang zh_CN --help
-  has "$out" "用法:" "the staged binary speaks Chinese from the staged catalog"
+  has "$out" "用法：" "the staged binary speaks Chinese from the staged catalog"
 fi
 
 # ---- 2. A --prefix build, installed for real ------------------------------
@@ -94,7 +94,7 @@ if [ -x "$pbin" ]; then
       --expect-parts 3 "... and the GMime oracle accepts it"
   fi
   run env -u LC_ALL -u LANGUAGE LANG=C.UTF-8 "$pbin" --lang zh_CN --help
-  has "$out" "用法:" "installed binary: Chinese --help from the installed catalog"
+  has "$out" "用法：" "installed binary: Chinese --help from the installed catalog"
   run env -u LC_ALL -u LANGUAGE LANG=C.UTF-8 "$pbin" --help
   if cjk "$out"; then fail "installed binary: English with LANG=C.UTF-8" "$out"; else pass "installed binary: English with LANG=C.UTF-8"; fi
   # Take the installed profiles away: the source tree still has them, and

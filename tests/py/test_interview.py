@@ -139,7 +139,7 @@ def test_chinese_withdrawal(srv):
     start = time.monotonic()
     s = Session(env, "--lang", "zh_CN", extra_env={"EDITOR": None, "VISUAL": None})
     s.line("服务商", "")
-    s.line("遇到的是哪类问题?", "3")
+    s.line("遇到的是哪类问题？", "3")
     s.expect("请提供币种、网络、数量")
     s.line("币种", "USDT")
     s.line("网络", "TRC20")
@@ -177,7 +177,7 @@ def test_chinese_withdrawal(srv):
     s.expect("2 个附件")
     s.prompt()
     s.child.sendline("")
-    s.expect("预览:客服将看到的邮件")
+    s.expect("预览：客服将看到的邮件")
     s.expect("[s] 发送")
     s.prompt()
     s.child.sendline("s")
@@ -185,7 +185,7 @@ def test_chinese_withdrawal(srv):
     elapsed = time.monotonic() - start
     out = visible(s.out)
     tap.is_(status, 0, "Chinese interview: exit 0 after sending", out[-3000:])
-    tap.has(out, "格式示例:", "Chinese prompts: the format by example")
+    tap.has(out, "格式示例：", "Chinese prompts: the format by example")
     for en in ("Format, for example", "(required)", "(optional", "Enter keeps", "Review:",
                "Provider", "Type the text", "attachment(s)"):
         tap.hasnt(out, en, f"Chinese interview: no English {en!r}")
@@ -332,7 +332,7 @@ def test_no_color(srv):
     # No --lang: the interface follows the environment (LANGUAGE=zh_CN).
     s = Session(env, "--ticket", os.path.join(fixture.EXAMPLES, "withdrawal-en.ini"),
                 extra_env={"NO_COLOR": "1", "LANGUAGE": "zh_CN"})
-    s.expect("预览:客服将看到的邮件")
+    s.expect("预览：客服将看到的邮件")
     s.expect("[s] 发送")
     s.prompt()
     s.child.sendline("q")
