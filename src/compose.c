@@ -106,15 +106,6 @@ static char *compose_format_datetime(const char *raw, const char *lang)
 	                 clock, zone);
 }
 
-static char *compose_human_size(uint64_t n)
-{
-	if (n < 1024)
-		return xasprintf("%" PRIu64 " B", n);
-	if (n < 1024 * 1024)
-		return xasprintf("%.1f KiB", (double)n / 1024.0);
-	return xasprintf("%.1f MiB", (double)n / (1024.0 * 1024.0));
-}
-
 static char *compose_any(const struct ticket *t, const enum ticket_field *fields, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -156,7 +147,7 @@ static void compose_fill_vars(const struct compose *c, const struct ticket *t,
 	struct strbuf list;
 	strbuf_init(&list);
 	for (size_t i = 0; i < c->nattach; i++) {
-		char *size = compose_human_size(attach_size(c->attach[i]));
+		char *size = util_human_size(attach_size(c->attach[i]));
 		/* One line each, no final newline: the template ends the line. */
 		strbuf_addf(&list, "%s%zu. %s (%s, %s)", i ? "\n" : "", i + 1,
 		            attach_filename(c->attach[i]), attach_mime_type(c->attach[i]), size);
@@ -232,8 +223,8 @@ static enum compose_status compose_open_attachments(struct compose *c, const str
 				st = COMPOSE_EDATA;
 		}
 		if (attach_size(a) > provider_max_file_size(p)) {
-			char *have = compose_human_size(attach_size(a));
-			char *max = compose_human_size(provider_max_file_size(p));
+			char *have = util_human_size(attach_size(a));
+			char *max = util_human_size(provider_max_file_size(p));
 			diags_add(d, DIAG_ERROR, TF_ATTACHMENT, where, "attachment-size",
 			          _("%s is %s, over the limit of %s per file"), attach_filename(a),
 			          have, max);
@@ -246,8 +237,8 @@ static enum compose_status compose_open_attachments(struct compose *c, const str
 		free(where);
 	}
 	if (total > provider_max_total_size(p)) {
-		char *have = compose_human_size(total);
-		char *max = compose_human_size(provider_max_total_size(p));
+		char *have = util_human_size(total);
+		char *max = util_human_size(provider_max_total_size(p));
 		diags_add(d, DIAG_ERROR, TF_ATTACHMENT, "attachments", "attachment-size",
 		          _("the attachments total %s, over the limit of %s"), have, max);
 		free(have);

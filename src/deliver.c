@@ -6,6 +6,7 @@
 #include "util.h"
 #include "validate.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -15,13 +16,32 @@
 /* The envelope recipient is read back from the spooled message's To
  * header, which ticketmail wrote from a validated address: what the review
  * showed, the To header and RCPT TO cannot differ. */
+static char *deliver_find_to(char *buf);
+
 static char *deliver_recipient(int fd)
 {
-	char buf[16384];
-	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
+	/* The header block of a message we wrote is small; 64 KiB is far
+	 * more than it can need. */
+	enum { DELIVER_MAX_HEADER = 65536 };
+	char *buf = xmalloc(DELIVER_MAX_HEADER + 1);
+	size_t got = 0;
+	while (got < DELIVER_MAX_HEADER) {
+		ssize_t n = pread(fd, buf + got, DELIVER_MAX_HEADER - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	char *addr = deliver_find_to(buf);
+	free(buf);
+	return addr;
+}
+
+/* Finds the To header's address in a NUL-terminated header block. */
+static char *deliver_find_to(char *buf)
+{
 	char *end = strstr(buf, "\r\n\r\n");
 	if (end)
 		end[2] = '\0';

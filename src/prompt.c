@@ -683,15 +683,6 @@ static enum prompt_status prompt_ask_subject(struct ticket *t, const struct prov
 
 /* ---- attachments -------------------------------------------------------- */
 
-static char *prompt_human_size(uint64_t n)
-{
-	if (n < 1024)
-		return xasprintf("%" PRIu64 " B", n);
-	if (n < 1024 * 1024)
-		return xasprintf("%.1f KiB", (double)n / 1024.0);
-	return xasprintf("%.1f MiB", (double)n / (1024.0 * 1024.0));
-}
-
 /* Opens and checks one attachment as it is entered. Returns its size, or
  * prints why not and returns UINT64_MAX. */
 static uint64_t prompt_check_attachment(const char *path, const struct provider *p, uint64_t total)
@@ -704,7 +695,7 @@ static uint64_t prompt_check_attachment(const char *path, const struct provider 
 		return UINT64_MAX;
 	}
 	uint64_t size = attach_size(a);
-	char *hs = prompt_human_size(size);
+	char *hs = util_human_size(size);
 	uint64_t r = size;
 	if (!provider_type_allowed(p, attach_mime_type(a))) {
 		char *msg =
@@ -715,8 +706,8 @@ static uint64_t prompt_check_attachment(const char *path, const struct provider 
 		free(msg);
 		r = UINT64_MAX;
 	} else if (size > provider_max_file_size(p) || total + size > provider_max_total_size(p)) {
-		char *max = prompt_human_size(provider_max_file_size(p));
-		char *tmax = prompt_human_size(provider_max_total_size(p));
+		char *max = util_human_size(provider_max_file_size(p));
+		char *tmax = util_human_size(provider_max_total_size(p));
 		char *msg = xasprintf(_("%s is %s: over the limit (%s per file, %s in all)"),
 		                      attach_filename(a), hs, max, tmax);
 		prompt_show_error(msg);
@@ -735,8 +726,8 @@ static uint64_t prompt_check_attachment(const char *path, const struct provider 
 
 static void prompt_show_total(size_t n, uint64_t total, const struct provider *p)
 {
-	char *ht = prompt_human_size(total);
-	char *hm = prompt_human_size(provider_max_total_size(p));
+	char *ht = util_human_size(total);
+	char *hm = util_human_size(provider_max_total_size(p));
 	printf("  ");
 	printf(_("%zu attachment(s), %s of %s allowed\n"), n, ht, hm);
 	free(ht);
@@ -1071,14 +1062,14 @@ void prompt_show_review(const struct compose *c, const struct provider *p, bool 
 	uint64_t total = 0;
 	size_t n = compose_attachment_count(c);
 	for (size_t i = 0; i < n; i++) {
-		char *hs = prompt_human_size(compose_attachment_size(c, i));
+		char *hs = util_human_size(compose_attachment_size(c, i));
 		printf("📎 %s — %s, %s\n", compose_attachment_name(c, i),
 		       compose_attachment_type(c, i), hs);
 		free(hs);
 		total += compose_attachment_size(c, i);
 	}
-	char *ht = prompt_human_size(total);
-	char *hm = prompt_human_size(provider_max_total_size(p));
+	char *ht = util_human_size(total);
+	char *hm = util_human_size(provider_max_total_size(p));
 	printf(_("%zu attachment(s), %s of %s allowed\n"), n, ht, hm);
 	free(ht);
 	free(hm);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,7 +326,11 @@ int util_read_file(const char *path, size_t max, char **data_out, size_t *len_ou
 		strbuf_add(&sb, buf, (size_t)n);
 	}
 	close(fd);
+	/* Files read here may hold a password (an account file): leave no
+	 * stray copy on the stack or in a discarded buffer. */
+	explicit_bzero(buf, sizeof buf);
 	if (err) {
+		explicit_bzero(sb.buf, sb.len);
 		strbuf_finish(&sb);
 		return err;
 	}
@@ -387,4 +392,13 @@ size_t util_edit_distance(const char *a, const char *b)
 		}
 	}
 	return d[la][lb];
+}
+
+char *util_human_size(uint64_t n)
+{
+	if (n < 1024)
+		return xasprintf("%" PRIu64 " B", n);
+	if (n < 1024 * 1024)
+		return xasprintf("%.1f KiB", (double)n / 1024.0);
+	return xasprintf("%.1f MiB", (double)n / (1024.0 * 1024.0));
 }

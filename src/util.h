@@ -64,6 +64,9 @@ bool util_forbidden_char(uint32_t cp, bool allow_newlines);
  * refused input) safely. Allocated, caller frees. */
 char *util_visible(const char *s, size_t len);
 
+/* A size for people: "827 B", "18.2 KiB", "8.0 MiB". Allocated. */
+char *util_human_size(uint64_t n);
+
 /* Returns the final path component of path (points into path; not allocated). */
 const char *util_basename(const char *path);
 
