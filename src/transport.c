@@ -957,6 +957,12 @@ static enum transport_status transport_sendmail_status(int wstatus, const char *
 	if (WIFEXITED(wstatus)) {
 		int code = WEXITSTATUS(wstatus);
 		res->reply_code = code;
+		/* The shell's "cannot execute" and "not found": a setting to fix,
+		 * and the program never saw the message. */
+		if (code == 126 || code == 127)
+			return transport_fail(res, TRANSPORT_ECONFIG, false,
+			                      _("%s could not be run (exit status %d)"), prog,
+			                      code);
 		if (code == EX_TEMPFAIL)
 			return transport_fail(
 			    res, TRANSPORT_EMESSAGE, true,
@@ -1028,9 +1034,11 @@ enum transport_status transport_sendmail(const char *command, const char *from, 
 	int wstatus = 0;
 	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
+	/* Once the program has read part of the message, it may have sent
+	 * that part: the honest state is "unknown", never a blind retry. */
 	if (read_failed) {
 		st =
-		    transport_fail(res, TRANSPORT_EINPUT, false,
+		    transport_fail(res, TRANSPORT_EUNKNOWN, false,
 		                   _("reading the message failed: %s; %s may have sent part of it"),
 		                   strerror(perr), argv[0]);
 		goto out;
@@ -1038,7 +1046,7 @@ enum transport_status transport_sendmail(const char *command, const char *from, 
 	st = transport_sendmail_status(wstatus, argv[0], res);
 	if (st == TRANSPORT_OK && perr) {
 		/* it exited 0 without reading everything */
-		st = transport_fail(res, TRANSPORT_EMESSAGE, false,
+		st = transport_fail(res, TRANSPORT_EUNKNOWN, false,
 		                    _("%s stopped reading the message: %s"), argv[0],
 		                    strerror(perr));
 	}

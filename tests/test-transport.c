@@ -762,6 +762,15 @@ static char *sendmail_file(const char *name)
 	return data;
 }
 
+/* A descriptor on the big test message, closed at exit. */
+static int big_fd_for_test(void)
+{
+	static int fd = -1;
+	if (fd < 0)
+		fd = open(big_path, O_RDONLY | O_CLOEXEC);
+	return fd;
+}
+
 START_TEST(test_sendmail)
 {
 	sendmail_setup();
@@ -818,6 +827,18 @@ START_TEST(test_sendmail)
 	                 TRANSPORT_EMESSAGE);
 	ck_assert(!r.temporary);
 	unsetenv("FAKE_SENDMAIL_EXIT");
+
+	/* 127 and 126: the wrapper could not run the real program */
+	setenv("FAKE_SENDMAIL_EXIT", "127", 1);
+	ck_assert_int_eq(transport_sendmail(TEST_DATA "/fake-sendmail.sh", FROM, TO, fd, &r),
+	                 TRANSPORT_ECONFIG);
+	ck_assert_int_eq(transport_exitcode(&r), EX_CONFIG);
+	unsetenv("FAKE_SENDMAIL_EXIT");
+
+	/* exits 0 without reading the message: it may have sent part of it */
+	ck_assert_int_eq(transport_sendmail("/bin/true", FROM, TO, big_fd_for_test(), &r),
+	                 TRANSPORT_EUNKNOWN);
+	ck_assert(!r.temporary);
 
 	ck_assert_int_eq(transport_sendmail(TEST_DATA "/fake-sendmail.sh -t", FROM, TO, fd, &r),
 	                 TRANSPORT_ECONFIG);
