@@ -681,7 +681,7 @@ static enum validate_dt_status validate_dt_offset(const char *s, size_t len, siz
 	return VALIDATE_DT_OK;
 }
 
-/* Zone at s[*i]: Z, UTC, GMT, UTC+8, GMT+08:00, +08:00, +0800. */
+/* Zone at s[*i]: Z, UTC, GMT, UTC+8, GMT+08:00, +08:00, +0800, 北京时间. */
 static enum validate_dt_status validate_dt_zone(const char *s, size_t len, size_t *i,
                                                 int *minutes_out)
 {
@@ -700,6 +700,18 @@ static enum validate_dt_status validate_dt_zone(const char *s, size_t len, size_
 	}
 	if (s[*i] == '+' || s[*i] == '-')
 		return validate_dt_offset(s, len, i, minutes_out);
+	/* China has one zone, so its name is exact: "北京时间" (optionally in
+	 * brackets) and "Beijing time" are UTC+8. */
+	static const char *const beijing[] = {"北京时间", "(北京时间)", "（北京时间）",
+	                                      "Beijing time"};
+	for (size_t k = 0; k < sizeof beijing / sizeof beijing[0]; k++) {
+		size_t n = strlen(beijing[k]);
+		if (len - *i >= n && util_ascii_ncasecmp(s + *i, beijing[k], n) == 0) {
+			*i += n;
+			*minutes_out = 8 * 60;
+			return VALIDATE_DT_OK;
+		}
+	}
 	/* A zone name such as CST is ambiguous (China, or US Central). */
 	return validate_is_alpha(s[*i]) ? VALIDATE_DT_ZONE : VALIDATE_DT_FORMAT;
 }
