@@ -960,7 +960,10 @@ static size_t secrets_match_keyword(const char *text, size_t len, size_t i,
 static size_t secrets_skip_separator(const char *text, size_t len, size_t i, bool *any,
                                      bool *strong)
 {
-	static const char *const strong_seps[] = {":", "=", ":", "=", "是", "为", "為"};
+	/* Full-width forms written as escapes so no editor can turn them
+	 * into their ASCII look-alikes: "：" U+FF1A, "＝" U+FF1D, "﹕" U+FE55. */
+	static const char *const strong_seps[] = {
+	    ":", "=", "\xEF\xBC\x9A", "\xEF\xBC\x9D", "\xEF\xB9\x95", "是", "为", "為"};
 	static const char *const weak_words[] = {"is", "was", "are"};
 	size_t start = i;
 	for (int rounds = 0; rounds < 8 && i < len && i - start < 24; rounds++) {
