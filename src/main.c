@@ -95,7 +95,7 @@ static void main_usage(FILE *out)
 	        "  -a, --attach FILE      attach a screenshot, PDF or text log; repeatable\n"
 	        "      --provider ID      provider profile (default: okx)\n"
 	        "      --to ADDRESS       send to ADDRESS instead of the official address\n"
-	        "                         (asks for confirmation; look-alikes are refused)\n"
+	        "                         (confirm it, or --yes; look-alikes are refused)\n"
 	        "  -n, --dry-run          print the message instead of sending it\n"
 	        "  -o, --output FILE      with --dry-run, write the message to FILE\n"
 	        "  -y, --yes              send without asking (needed without a terminal)\n"
