@@ -117,7 +117,4 @@ const char *secrets_kind_name(enum secrets_kind kind);
  * "seed-phrase-bad-checksum"), or -1 when unknown. */
 int secrets_kind_lookup(const char *name);
 
-/* FIPS 180-4 SHA-256 of data[0..len) into digest_out; exposed for the tests. */
-void secrets_sha256(const void *data, size_t len, uint8_t digest_out[32]);
-
 #endif

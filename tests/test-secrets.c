@@ -108,44 +108,6 @@ static char *next_line(char **cur)
 	return line;
 }
 
-/* ---- SHA-256 against the NIST FIPS 180-4 example vectors ---------------- */
-
-static void sha256_hex(const void *data, size_t len, char hex[65])
-{
-	uint8_t d[32];
-	secrets_sha256(data, len, d);
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-}
-
-START_TEST(test_sha256_nist)
-{
-	char hex[65];
-	sha256_hex("", 0, hex);
-	ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-	sha256_hex("abc", 3, hex);
-	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	const char *m448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-	sha256_hex(m448, strlen(m448), hex);
-	ck_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-	const char *m896 =
-	    "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnop"
-	    "jklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
-	sha256_hex(m896, strlen(m896), hex);
-	ck_assert_str_eq(hex, "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
-	char *million = xmalloc(1000000);
-	memset(million, 'a', 1000000);
-	sha256_hex(million, 1000000, hex);
-	ck_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-	/* Lengths around the padding boundary (55, 56, 63, 64 bytes). */
-	sha256_hex(m448, 55, hex);
-	ck_assert_str_eq(hex, "aa353e009edbaebfc6e494c8d847696896cb8b398e0173a4b5c1b636292d87c7");
-	sha256_hex(million, 64, hex);
-	ck_assert_str_eq(hex, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
-	free(million);
-}
-END_TEST
-
 /* ---- Seed phrases from python3-mnemonic --------------------------------- */
 
 /* Prints: list TAB words(valid) TAB words(bad checksum), space-separated.
@@ -606,7 +568,6 @@ static Suite *secrets_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_sha256_nist);
 	tcase_add_test(tc, test_seed_phrases);
 	tcase_add_test(tc, test_seed_vector);
 	tcase_add_test(tc, test_base58_keys);

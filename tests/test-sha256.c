@@ -28,6 +28,21 @@ START_TEST(test_nist_short)
 }
 END_TEST
 
+/* Lengths around the padding boundary: 55 bytes still fit one block, 64 need
+ * a second (vectors moved here from test-secrets.c with secrets.c's own copy
+ * of SHA-256). */
+START_TEST(test_padding_boundaries)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	sha256_hex_of("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 55, hex);
+	ck_assert_str_eq(hex, "aa353e009edbaebfc6e494c8d847696896cb8b398e0173a4b5c1b636292d87c7");
+	char a64[64];
+	memset(a64, 'a', sizeof a64);
+	sha256_hex_of(a64, sizeof a64, hex);
+	ck_assert_str_eq(hex, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+}
+END_TEST
+
 START_TEST(test_nist_million_a)
 {
 	/* One million 'a', fed in uneven pieces to exercise the block buffer. */
@@ -98,6 +113,7 @@ int main(void)
 	Suite *s = suite_create("sha256");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_nist_short);
+	tcase_add_test(tc, test_padding_boundaries);
 	tcase_add_test(tc, test_nist_million_a);
 	tcase_add_test(tc, test_split_equals_whole);
 	tcase_add_test(tc, test_portable_and_hardware_agree);
