@@ -11,6 +11,7 @@
 #include "validate.h"
 
 #include <inttypes.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,9 +183,20 @@ static char *compose_where(struct ticket_origin o, const char *fallback)
 	return xstrdup(fallback);
 }
 
+/* true when the open attachment is the file at path (same device and
+ * inode: a copy under another name or a hard link is still that file). */
+static bool compose_is_file(const struct attach *a, const char *path)
+{
+	struct stat want, have;
+	if (!path || stat(path, &want) != 0 || fstat(attach_fd(a), &have) != 0)
+		return false;
+	return want.st_dev == have.st_dev && want.st_ino == have.st_ino;
+}
+
 /* Opens every attachment and holds it to the provider's policy. */
 static enum compose_status compose_open_attachments(struct compose *c, const struct ticket *t,
-                                                    const struct provider *p, struct diags *d)
+                                                    const struct provider *p,
+                                                    const char *account_file, struct diags *d)
 {
 	enum compose_status st = COMPOSE_OK;
 	size_t n = ticket_attach_count(t);
@@ -213,6 +225,14 @@ static enum compose_status compose_open_attachments(struct compose *c, const str
 			continue;
 		}
 		c->attach[c->nattach++] = a;
+		if (compose_is_file(a, account_file)) {
+			diags_add(d, DIAG_ERROR, TF_ATTACHMENT, where, "attachment",
+			          _("%s is your account configuration, which may hold your mail "
+			            "password: it is never attached"),
+			          attach_filename(a));
+			if (st == COMPOSE_OK)
+				st = COMPOSE_EDATA;
+		}
 		if (!provider_type_allowed(p, attach_mime_type(a))) {
 			diags_add(d, DIAG_ERROR, TF_ATTACHMENT, where, "attachment-type",
 			          _("%s is %s by its content, which support does not accept "
@@ -310,7 +330,7 @@ enum compose_status compose_prepare(const struct ticket *t, const struct provide
 		            "an account"));
 		st = COMPOSE_EDATA;
 	}
-	enum compose_status ast = compose_open_attachments(c, t, p, d);
+	enum compose_status ast = compose_open_attachments(c, t, p, o->account_file, d);
 	if (st == COMPOSE_OK)
 		st = ast;
 	if (st != COMPOSE_OK) {

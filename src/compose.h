@@ -15,13 +15,16 @@
 #include <time.h>
 
 struct compose_options {
-	const char *lang;       /* email language; NULL: the ticket's, else the UI's */
-	const char *from_addr;  /* NULL: the ticket's registered email */
-	const char *from_name;  /* NULL: the ticket's name */
-	const char *to_addr;    /* NULL: the provider's official address */
-	time_t date;            /* 0: now */
-	const char *message_id; /* NULL: a new one in the sender's domain */
-	const char *boundary;   /* NULL: random */
+	const char *lang;         /* email language; NULL: the ticket's, else the UI's */
+	const char *from_addr;    /* NULL: the ticket's registered email */
+	const char *from_name;    /* NULL: the ticket's name */
+	const char *to_addr;      /* NULL: the provider's official address */
+	time_t date;              /* 0: now */
+	const char *message_id;   /* NULL: a new one in the sender's domain */
+	const char *boundary;     /* NULL: random */
+	const char *account_file; /* never attached, however it is named or
+	                             linked (compared by device and inode);
+	                             may be NULL */
 };
 
 enum compose_status {

@@ -528,6 +528,7 @@ static int main_compose(struct main_run *r)
 	if (r->acct) {
 		co.from_addr = account_from(r->acct);
 		co.from_name = account_name(r->acct);
+		co.account_file = account_path(r->acct);
 	}
 	co.to_addr = r->o->to;
 	enum compose_status st = compose_prepare(r->t, r->p, &co, &r->c, &r->d);

@@ -72,6 +72,26 @@ refused "the account config" 65 "config.ini" "is inside ticketmail's configurati
 (cd "$XDG_CONFIG_HOME/ticketmail" && run timeout 20 "$TICKETMAIL" --lang en --dry-run --ticket "$TMP/w.ini" -a config.ini &&
   if [ "$rc" = 65 ]; then echo ok; else echo "not ok: $rc"; fi) >"$TMP/rel"
 if [ "$(cat "$TMP/rel")" = ok ]; then pass "the account config by a relative path → 65"; else fail "the account config by a relative path → 65" "$(cat "$TMP/rel")"; fi
+# An account file kept elsewhere (--config), attached by name or through a
+# hard link with an innocent name: the same file, refused.
+mkdir -p "$TMP/elsewhere"
+cat >"$TMP/elsewhere/mail.txt" <<'INI'
+[account]
+from = zhang.wei@example.com
+transport = sendmail
+sendmail_command = /bin/false
+INI
+chmod 600 "$TMP/elsewhere/mail.txt"
+ln "$TMP/elsewhere/mail.txt" "$A/notes.txt"
+for f in "$TMP/elsewhere/mail.txt" "$A/notes.txt"; do
+  run timeout 20 "$TICKETMAIL" --lang en --dry-run --config "$TMP/elsewhere/mail.txt" \
+    --ticket "$TMP/w.ini" -a "$f"
+  refused "the --config account file as $(basename "$f")" 65 "is your account configuration"
+done
+cp "$TMP/elsewhere/mail.txt" "$A/copy.txt"
+run timeout 20 "$TICKETMAIL" --lang en --dry-run --config "$TMP/elsewhere/mail.txt" \
+  --ticket "$TMP/w.ini" -a "$A/copy.txt"
+is_rc 0 "a copy of it (another file, no password in it) is an ordinary text attachment"
 
 # 3. Typed by content, not by name.
 cp /bin/true "$A/shot.png"
