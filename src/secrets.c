@@ -451,7 +451,54 @@ static bool secrets_zh_equal_groups(const struct secrets_tok *t, size_t n)
 	return groups >= 2 && first > 1;
 }
 
-static void secrets_eval_zh(const struct secrets_tok *t, size_t n, struct secrets_found *f)
+/* Words that name a seed phrase. */
+static const char *const secrets_zh_seed_words[] = {
+    "助记词",   "助記詞",   "种子短语", "種子短語",        "种子词", "種子詞",
+    "恢复短语", "恢復短語", "备份短语", "備份短語",        "seed",   "Seed",
+    "SEED",     "mnemonic", "Mnemonic", "recovery phrase",
+};
+
+/* The end of the last seed word in text[from, to), or (size_t)-1. */
+static size_t secrets_zh_seed_word_end(const char *text, size_t from, size_t to)
+{
+	size_t best = (size_t)-1;
+	for (size_t i = from; i < to; i++)
+		for (size_t k = 0; k < UTIL_ARRAY_LEN(secrets_zh_seed_words); k++) {
+			size_t n = strlen(secrets_zh_seed_words[k]);
+			if (i + n <= to && memcmp(text + i, secrets_zh_seed_words[k], n) == 0)
+				best = i + n;
+		}
+	return best;
+}
+
+/* A phrase glued into a sentence ("我的助记词是……，谢谢") makes one long
+ * segment of list characters. Where a seed word stands in it or just
+ * before it, the rest of the segment after the seed word (and after one
+ * "是"/"为" between) is checked as a phrase. Only that one window, ending
+ * at the segment's end: windows anywhere would let ordinary prose, or a
+ * mistyped phrase shifted by a character, verify by chance. */
+static void secrets_eval_zh_labelled(const char *text, const struct secrets_tok *t, size_t n,
+                                     struct secrets_found *f)
+{
+	size_t from = t[0].start > 48 ? t[0].start - 48 : 0;
+	size_t kend = secrets_zh_seed_word_end(text, from, t[n - 1].end);
+	if (kend == (size_t)-1)
+		return;
+	size_t k = 0;
+	while (k < n && t[k].start < kend)
+		k++;
+	for (size_t a = k; a <= k + 1 && a < n; a++) {
+		int l;
+		if (secrets_phrase_valid(t + a, n - a, &l) &&
+		    secrets_zh_segment_plausible(t + a, n - a, l)) {
+			secrets_add(f, SECRETS_SEED_PHRASE, t[a].start, t[n - 1].end - t[a].start);
+			return;
+		}
+	}
+}
+
+static void secrets_eval_zh(const char *text, const struct secrets_tok *t, size_t n,
+                            struct secrets_found *f)
 {
 	/* Segments: maximal sub-runs joined without separators. */
 	size_t i = 0;
@@ -463,6 +510,8 @@ static void secrets_eval_zh(const struct secrets_tok *t, size_t n, struct secret
 		if (j - i > 1 && secrets_phrase_valid(t + i, j - i, &l) &&
 		    secrets_zh_segment_plausible(t + i, j - i, l))
 			secrets_add(f, SECRETS_SEED_PHRASE, t[i].start, t[j - 1].end - t[i].start);
+		else if (j - i > 12)
+			secrets_eval_zh_labelled(text, t + i, j - i, f);
 		i = j;
 	}
 	/* Groups of single characters written apart: like English. */
@@ -485,13 +534,13 @@ static void secrets_eval_zh(const struct secrets_tok *t, size_t n, struct secret
 		secrets_add(f, SECRETS_SEED_PHRASE, t[0].start, t[n - 1].end - t[0].start);
 }
 
-static void secrets_eval_run(const struct secrets_tok *t, size_t n, bool zh,
+static void secrets_eval_run(const char *text, const struct secrets_tok *t, size_t n, bool zh,
                              struct secrets_found *f)
 {
 	if (n == 0)
 		return;
 	if (zh)
-		secrets_eval_zh(t, n, f);
+		secrets_eval_zh(text, t, n, f);
 	else
 		secrets_eval_spaced(t, n, f);
 }
@@ -537,7 +586,7 @@ static void secrets_scan_seeds(const struct secrets *s, const char *text, size_t
 		}
 		tok.end = i + step;
 		if (breaks || (is_word && n > 0 && tok_zh != zh)) {
-			secrets_eval_run(run, n, zh, f);
+			secrets_eval_run(text, run, n, zh, f);
 			n = 0;
 		}
 		if (is_word) {
