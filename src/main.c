@@ -6,6 +6,7 @@
  * exit statuses (sysexits.h).
  */
 #include "account.h"
+#include "attach.h"
 #include "compose.h"
 #include "config.h"
 #include "deliver.h"
@@ -532,6 +533,9 @@ static int main_compose(struct main_run *r)
 	}
 	co.to_addr = r->o->to;
 	enum compose_status st = compose_prepare(r->t, r->p, &co, &r->c, &r->d);
+	/* Every attachment is typed now: libmagic's database need not stay in
+	 * memory while the message is written and sent. */
+	attach_cleanup();
 	if (st != COMPOSE_OK)
 		return main_compose_status(st);
 	/* The guide: write from the registered address, so support can match
