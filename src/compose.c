@@ -150,8 +150,11 @@ static void compose_fill_vars(const struct compose *c, const struct ticket *t,
 	for (size_t i = 0; i < c->nattach; i++) {
 		char *size = util_human_size(attach_size(c->attach[i]));
 		/* One line each, no final newline: the template ends the line. */
-		strbuf_addf(&list, "%s%zu. %s (%s, %s)", i ? "\n" : "", i + 1,
-		            attach_filename(c->attach[i]), attach_mime_type(c->attach[i]), size);
+		/* Chinese text takes full-width brackets and comma. */
+		strbuf_addf(&list,
+		            i18n_is_zh(c->lang) ? "%s%zu. %s（%s，%s）" : "%s%zu. %s (%s, %s)",
+		            i ? "\n" : "", i + 1, attach_filename(c->attach[i]),
+		            attach_mime_type(c->attach[i]), size);
 		free(size);
 	}
 	compose_var_set(vars, "attachments", c->nattach ? strbuf_take(&list) : NULL);
