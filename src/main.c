@@ -29,6 +29,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <magic.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -682,27 +683,69 @@ static int main_review(struct main_run *r, bool foreign_to)
 	}
 }
 
-/* The fingerprint: recipient, subject, every field, every attachment. */
-static int main_fingerprint(const struct main_run *r, char hex[65])
+/* The fingerprint: recipient, subject, every field, every attachment.
+ * The attachments are hashed in a second thread while the message is
+ * written to the outbox (both only pread() the same descriptors), so the
+ * 32 MiB of a large send are not read one pass after the other. */
+struct main_fp_job {
+	const struct compose *c;
+	struct spool_fingerprint *fp;
+	char hex[65];
+	size_t failed; /* the attachment that could not be read */
+	int err;       /* 0, or its errno */
+	bool threaded;
+	pthread_t thread;
+};
+
+static void *main_fp_attachments(void *arg)
 {
-	struct spool_fingerprint *fp =
-	    spool_fingerprint_new(compose_to(r->c), ticket_get(r->t, TF_SUBJECT));
+	struct main_fp_job *j = arg;
+	for (size_t i = 0; i < compose_attachment_count(j->c); i++) {
+		int err = spool_fingerprint_attachment_fd(j->fp, compose_attachment_fd(j->c, i));
+		if (err) {
+			j->failed = i;
+			j->err = err;
+			spool_fingerprint_free(j->fp);
+			j->fp = NULL;
+			return NULL;
+		}
+	}
+	spool_fingerprint_finish(j->fp, j->hex);
+	j->fp = NULL;
+	return NULL;
+}
+
+/* Hashes the text now and starts on the attachments: in a thread when
+ * there are any (in this one if no thread can be made). */
+static void main_fingerprint_start(const struct main_run *r, struct main_fp_job *j)
+{
+	*j = (struct main_fp_job){.c = r->c};
+	j->fp = spool_fingerprint_new(compose_to(r->c), ticket_get(r->t, TF_SUBJECT));
 	for (int f = 0; f < TF_COUNT; f++) {
 		if (f == TF_ATTACHMENT || f == TF_SUBJECT || f == TF_LANGUAGE)
 			continue;
-		spool_fingerprint_field(fp, ticket_fields[f].key,
+		spool_fingerprint_field(j->fp, ticket_fields[f].key,
 		                        ticket_has(r->t, f) ? ticket_get(r->t, f) : "");
 	}
-	for (size_t i = 0; i < compose_attachment_count(r->c); i++) {
-		int err = spool_fingerprint_attachment_fd(fp, compose_attachment_fd(r->c, i));
-		if (err) {
-			fprintf(stderr, _("ticketmail: %s: %s\n"), compose_attachment_name(r->c, i),
-			        strerror(err));
-			spool_fingerprint_free(fp);
-			return EX_IOERR;
-		}
+	if (compose_attachment_count(r->c) > 0 &&
+	    pthread_create(&j->thread, NULL, main_fp_attachments, j) == 0)
+		j->threaded = true;
+	else
+		main_fp_attachments(j);
+}
+
+/* Waits for the fingerprint. Returns -1 with hex set, or an exit status. */
+static int main_fingerprint_join(struct main_fp_job *j, char hex[65])
+{
+	if (j->threaded)
+		pthread_join(j->thread, NULL);
+	j->threaded = false;
+	if (j->err) {
+		fprintf(stderr, _("ticketmail: %s: %s\n"), compose_attachment_name(j->c, j->failed),
+		        strerror(j->err));
+		return EX_IOERR;
 	}
-	spool_fingerprint_finish(fp, hex);
+	memcpy(hex, j->hex, sizeof j->hex);
 	return -1;
 }
 
@@ -819,29 +862,36 @@ static int main_send(struct main_run *r)
 		free(err);
 		return spool_exitcode(st);
 	}
+	/* The fingerprint is taken while the message is written to the
+	 * outbox's tmp/; a duplicate (or a fingerprint that cannot be taken)
+	 * is refused before anything is committed, so nothing is queued or
+	 * sent, exactly as when it was checked first. */
+	struct main_fp_job job;
+	main_fingerprint_start(r, &job);
+	struct spool_draft *draft = NULL;
+	st = spool_enqueue(s, &draft, &err);
+	enum compose_status cs = COMPOSE_OK;
+	char *werr = NULL;
+	if (st == SPOOL_EOK)
+		cs = compose_write(r->c, spool_draft_file(draft), &werr);
 	char fp[65];
-	int status = main_fingerprint(r, fp);
+	int status = main_fingerprint_join(&job, fp);
 	if (status == -1 && !r->o->resend)
 		status = main_refuse_duplicate(r, s, fp);
+	if (status == -1 && st == SPOOL_EOK && cs != COMPOSE_OK) {
+		fprintf(stderr, "ticketmail: %s\n", werr ? werr : "");
+		status = main_compose_status(cs);
+	}
+	free(werr);
 	if (status != -1) {
+		spool_abort(draft);
+		free(err);
 		spool_free(s);
 		return status;
 	}
-	struct spool_draft *draft = NULL;
 	char *id = NULL;
-	st = spool_enqueue(s, &draft, &err);
-	if (st == SPOOL_EOK) {
-		char *werr = NULL;
-		enum compose_status cs = compose_write(r->c, spool_draft_file(draft), &werr);
-		if (cs != COMPOSE_OK) {
-			spool_abort(draft);
-			fprintf(stderr, "ticketmail: %s\n", werr ? werr : "");
-			free(werr);
-			spool_free(s);
-			return main_compose_status(cs);
-		}
+	if (st == SPOOL_EOK)
 		st = spool_commit(s, draft, compose_message_id(r->c), &id, NULL, &err);
-	}
 	if (st != SPOOL_EOK) {
 		fprintf(stderr, "ticketmail: %s\n", err);
 		free(err);

@@ -1,6 +1,7 @@
 /* sha256.c - SHA-256 as specified in FIPS 180-4, section 6.2. */
 #include "sha256.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -141,21 +142,26 @@ static bool sha256_cpu_has_shani(void)
 }
 #endif
 
-/* -1: not decided yet; 0: portable code; 1: SHA extensions. */
-static int sha256_hw = -1;
+/* -1: not decided yet; 0: portable code; 1: SHA extensions. Atomic: the
+ * duplicate fingerprint hashes attachments in a second thread (main.c),
+ * and either thread may be the first to decide (always the same way). */
+static _Atomic int sha256_hw = -1;
 
 void sha256_force_portable(bool on)
 {
-	sha256_hw = on ? 0 : -1;
+	atomic_store_explicit(&sha256_hw, on ? 0 : -1, memory_order_relaxed);
 }
 
 /* n whole blocks from p. */
 static void sha256_blocks(struct sha256 *c, const unsigned char *p, size_t n)
 {
 #ifdef SHA256_SHANI
-	if (sha256_hw < 0)
-		sha256_hw = sha256_cpu_has_shani();
-	if (sha256_hw) {
+	int hw = atomic_load_explicit(&sha256_hw, memory_order_relaxed);
+	if (hw < 0) {
+		hw = sha256_cpu_has_shani();
+		atomic_store_explicit(&sha256_hw, hw, memory_order_relaxed);
+	}
+	if (hw) {
 		sha256_blocks_shani(c->h, p, n);
 		return;
 	}

@@ -133,6 +133,12 @@ def test_duplicates():
         tap.has(second.err, "reply in that thread", "duplicate: suggests replying in the thread")
         tap.has(second.err, "--resend", "duplicate: mentions --resend")
         tap.is_(len(srv.messages()), 1, "duplicate: nothing more reached the server")
+        # The fingerprint is taken while the message is written to outbox/tmp:
+        # a refused duplicate leaves nothing there, queued or half-written.
+        tap.is_(env.outbox() + env.box("outbox", "tmp"), [],
+                "duplicate: nothing left in the outbox (tmp/ included)")
+        tap.is_(env.states(), ["queued", "sending", "sent"],
+                "duplicate: nothing journaled for the refused send")
         third = env.send("--resend")
         tap.is_(third.rc, 0, "--resend sends it again", repr(third))
         msgs = srv.messages()
