@@ -11,6 +11,7 @@
 #include "paths.h"
 #include "util.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -30,6 +31,59 @@ struct attach {
 	int fd;
 };
 
+/* libmagic is loaded with dlopen() on the first attachment, not linked:
+ * a send without attachments (and every dry run without) then never maps
+ * it, nor liblzma and libbz2 which it pulls in (tests/bench/run's peak RSS).
+ * <magic.h> still gives the types and constants. */
+static struct {
+	void *handle;
+	magic_t (*open)(int);
+	void (*close)(magic_t);
+	int (*load)(magic_t, const char *);
+	int (*setparam)(magic_t, int, const void *);
+	const char *(*descriptor)(magic_t, int);
+	const char *(*error)(magic_t);
+	int (*version)(void);
+} attach_lib;
+
+/* Loads libmagic once. Returns NULL, or dlerror()'s message (static). */
+static const char *attach_lib_load(void)
+{
+	if (attach_lib.handle)
+		return NULL;
+	void *h = dlopen("libmagic.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *e = dlerror();
+		return e ? e : "libmagic.so.1: cannot load";
+	}
+	/* A function pointer from dlsym()'s void *, copied as bytes (POSIX
+	 * requires the two to have the same representation). */
+	struct {
+		const char *name;
+		void *dst;
+	} syms[] = {
+	    {"magic_open", &attach_lib.open},
+	    {"magic_close", &attach_lib.close},
+	    {"magic_load", &attach_lib.load},
+	    {"magic_setparam", &attach_lib.setparam},
+	    {"magic_descriptor", &attach_lib.descriptor},
+	    {"magic_error", &attach_lib.error},
+	    {"magic_version", &attach_lib.version},
+	};
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(syms); i++) {
+		void *fn = dlsym(h, syms[i].name);
+		if (!fn) {
+			const char *e = dlerror();
+			dlclose(h);
+			memset(&attach_lib, 0, sizeof attach_lib);
+			return e ? e : "libmagic.so.1: a symbol is missing";
+		}
+		memcpy(syms[i].dst, &fn, sizeof fn);
+	}
+	attach_lib.handle = h;
+	return NULL;
+}
+
 /* One database for the process, loaded on the first attachment. */
 static magic_t attach_magic;
 
@@ -44,9 +98,9 @@ static const struct {
 	int param;
 	size_t value;
 } attach_magic_limits[] = {
-    {MAGIC_PARAM_INDIR_MAX, 5},       {MAGIC_PARAM_NAME_MAX, 40},
-    {MAGIC_PARAM_ELF_PHNUM_MAX, 256}, {MAGIC_PARAM_ELF_SHNUM_MAX, 1024},
-    {MAGIC_PARAM_ELF_NOTES_MAX, 64},  {MAGIC_PARAM_REGEX_MAX, 8192},
+    {MAGIC_PARAM_INDIR_MAX, 5},        {MAGIC_PARAM_NAME_MAX, 40},
+    {MAGIC_PARAM_ELF_PHNUM_MAX, 256},  {MAGIC_PARAM_ELF_SHNUM_MAX, 1024},
+    {MAGIC_PARAM_ELF_NOTES_MAX, 64},   {MAGIC_PARAM_REGEX_MAX, 8192},
     {MAGIC_PARAM_BYTES_MAX, 16 << 10},
 };
 
@@ -228,28 +282,33 @@ static magic_t attach_magic_get(char **errstr, const char *path)
 {
 	if (attach_magic)
 		return attach_magic;
+	const char *lerr = attach_lib_load();
+	if (lerr) {
+		attach_err(errstr, path, _("libmagic: %s"), lerr);
+		return NULL;
+	}
 	/* MIME type only; no looking inside compressed files or tar archives.
 	 * ELF checks stay on so an executable is recognised as one. */
-	magic_t m = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_TAR |
-	                       MAGIC_ERROR);
+	magic_t m = attach_lib.open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_TAR |
+	                            MAGIC_ERROR);
 	if (!m) {
 		attach_err(errstr, path, _("libmagic: %s"), strerror(errno));
 		return NULL;
 	}
 	for (size_t i = 0; i < UTIL_ARRAY_LEN(attach_magic_limits); i++) {
 		size_t v = attach_magic_limits[i].value;
-		if (magic_setparam(m, attach_magic_limits[i].param, &v) != 0) {
+		if (attach_lib.setparam(m, attach_magic_limits[i].param, &v) != 0) {
 			attach_err(errstr, path, _("libmagic: cannot set limit %d"),
 			           attach_magic_limits[i].param);
-			magic_close(m);
+			attach_lib.close(m);
 			return NULL;
 		}
 	}
-	if (magic_load(m, NULL) != 0) {
-		const char *e = magic_error(m);
+	if (attach_lib.load(m, NULL) != 0) {
+		const char *e = attach_lib.error(m);
 		attach_err(errstr, path, _("libmagic: cannot load the database: %s"),
 		           e ? e : "unknown error");
-		magic_close(m);
+		attach_lib.close(m);
 		return NULL;
 	}
 	attach_magic = m;
@@ -271,10 +330,10 @@ static enum attach_status attach_type(const char *path, int fd, char **type_out,
 			close(dfd);
 		return ATTACH_ENOENT;
 	}
-	const char *r = magic_descriptor(m, dfd);
+	const char *r = attach_lib.descriptor(m, dfd);
 	/* The result lives in m until the next magic_* call: copy it now. */
 	char *type = r ? xstrdup(r) : NULL;
-	const char *e = r ? NULL : magic_error(m);
+	const char *e = r ? NULL : attach_lib.error(m);
 	char *emsg = e ? xstrdup(e) : NULL;
 	close(dfd);
 	if (!type || !strchr(type, '/') || strchr(type, ' ')) {
@@ -377,6 +436,11 @@ int attach_fd(const struct attach *a)
 void attach_cleanup(void)
 {
 	if (attach_magic)
-		magic_close(attach_magic);
+		attach_lib.close(attach_magic);
 	attach_magic = NULL;
+}
+
+int attach_magic_version(void)
+{
+	return attach_lib_load() ? -1 : attach_lib.version();
 }

@@ -41,4 +41,9 @@ int attach_fd(const struct attach *a);
 /* Releases the libmagic database (at exit; optional). */
 void attach_cleanup(void);
 
+/* libmagic's version (e.g. 545 for 5.45), loading the library (it is
+ * opened with dlopen() on the first attachment, not linked); -1 when it
+ * cannot be loaded. */
+int attach_magic_version(void);
+
 #endif

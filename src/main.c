@@ -28,7 +28,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <magic.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -119,10 +118,13 @@ static void main_usage(FILE *out)
 static void main_version(void)
 {
 	curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
-	int mv = magic_version();
+	int mv = attach_magic_version();
 	printf("ticketmail %s\n", TICKETMAIL_VERSION);
 	printf("libcurl %s (%s)\n", cv->version, cv->ssl_version ? cv->ssl_version : "no TLS");
-	printf("libmagic %d.%02d\n", mv / 100, mv % 100);
+	if (mv >= 0)
+		printf("libmagic %d.%02d\n", mv / 100, mv % 100);
+	else
+		printf("libmagic (libmagic.so.1 cannot be loaded)\n");
 	printf("inih (Debian libinih, r%d)\n", TICKETMAIL_INIH_VERSION);
 }
 
