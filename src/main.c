@@ -1001,7 +1001,12 @@ static int main_ticket(const struct main_opts *o)
 	r.t = ticket_new();
 	diags_init(&r.d);
 	r.interactive = prompt_available() && !o->yes && !o->dry_run;
-	int status = main_run(&r);
+	/* GNU readline is opened only for the interview (src/prompt.c); when
+	 * it cannot be, say so before anything is asked. */
+	const char *rl_err = r.interactive ? prompt_load_readline() : NULL;
+	if (rl_err)
+		fprintf(stderr, _("ticketmail: %s: %s\n"), "GNU readline", rl_err);
+	int status = rl_err ? EX_SOFTWARE : main_run(&r);
 	if (status == -1)
 		status = EX_OK;
 	diags_print(stderr, &r.d);

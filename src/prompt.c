@@ -9,6 +9,7 @@
 #include "validate.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -64,6 +65,78 @@ bool prompt_available(void)
 
 /* ---- reading a line --------------------------------------------------- */
 
+/* GNU readline (and libtinfo) is opened with dlopen() when the interview
+ * first reads a line, not linked: a send with --yes or a dry run never
+ * maps it (tests/bench/run's peak RSS). The headers give the types. */
+static struct {
+	void *handle;
+	void (*callback_handler_install)(const char *, rl_vcpfunc_t *);
+	void (*callback_handler_remove)(void);
+	void (*callback_read_char)(void);
+	void (*callback_sigcleanup)(void);
+	void (*free_line_state)(void);
+	void (*add_history)(const char *);
+	void (*using_history)(void);
+	char *(*tilde_expand)(const char *);
+	int *attempted_completion_over;
+	int *catch_signals;
+	int *catch_sigwinch;
+	rl_completion_func_t **attempted_completion_function;
+	FILE **instream;
+} prompt_rl;
+
+const char *prompt_load_readline(void)
+{
+	if (prompt_rl.handle)
+		return NULL;
+	void *h = dlopen("libreadline.so.8", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *e = dlerror();
+		return e ? e : "libreadline.so.8: cannot load";
+	}
+	/* Function pointers from dlsym()'s void *, copied as bytes (POSIX
+	 * requires the same representation). */
+	struct {
+		const char *name;
+		void *dst;
+	} syms[] = {
+	    {"rl_callback_handler_install", &prompt_rl.callback_handler_install},
+	    {"rl_callback_handler_remove", &prompt_rl.callback_handler_remove},
+	    {"rl_callback_read_char", &prompt_rl.callback_read_char},
+	    {"rl_callback_sigcleanup", &prompt_rl.callback_sigcleanup},
+	    {"rl_free_line_state", &prompt_rl.free_line_state},
+	    {"add_history", &prompt_rl.add_history},
+	    {"using_history", &prompt_rl.using_history},
+	    {"tilde_expand", &prompt_rl.tilde_expand},
+	    {"rl_attempted_completion_over", &prompt_rl.attempted_completion_over},
+	    {"rl_catch_signals", &prompt_rl.catch_signals},
+	    {"rl_catch_sigwinch", &prompt_rl.catch_sigwinch},
+	    {"rl_attempted_completion_function", &prompt_rl.attempted_completion_function},
+	    {"rl_instream", &prompt_rl.instream},
+	};
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(syms); i++) {
+		void *p = dlsym(h, syms[i].name);
+		if (!p) {
+			const char *e = dlerror();
+			dlclose(h);
+			memset(&prompt_rl, 0, sizeof prompt_rl);
+			return e ? e : "libreadline.so.8: a symbol is missing";
+		}
+		memcpy(syms[i].dst, &p, sizeof p);
+	}
+	prompt_rl.handle = h;
+	return NULL;
+}
+
+/* Loads readline, saying why when it cannot be. */
+static bool prompt_rl_ready(void)
+{
+	const char *e = prompt_load_readline();
+	if (e)
+		fprintf(stderr, _("ticketmail: %s: %s\n"), "GNU readline", e);
+	return !e;
+}
+
 static volatile sig_atomic_t prompt_signalled;
 static char *prompt_got;
 static bool prompt_done;
@@ -78,7 +151,7 @@ static void prompt_line_cb(char *line)
 {
 	prompt_got = line;
 	prompt_done = true;
-	rl_callback_handler_remove();
+	prompt_rl.callback_handler_remove();
 }
 
 static char **prompt_no_completion(const char *text, int start, int end)
@@ -86,7 +159,7 @@ static char **prompt_no_completion(const char *text, int start, int end)
 	(void)text;
 	(void)start;
 	(void)end;
-	rl_attempted_completion_over = 1;
+	*prompt_rl.attempted_completion_over = 1;
 	return NULL;
 }
 
@@ -109,35 +182,37 @@ static void prompt_install_signals(struct sigaction *old_int, struct sigaction *
 static char *prompt_readline(const char *text, bool complete_paths)
 {
 	struct sigaction oi, ot, oh;
-	rl_catch_signals = 0;
-	rl_catch_sigwinch = 1;
-	rl_attempted_completion_function = complete_paths ? NULL : prompt_no_completion;
+	if (!prompt_rl_ready())
+		return NULL;
+	*prompt_rl.catch_signals = 0;
+	*prompt_rl.catch_sigwinch = 1;
+	*prompt_rl.attempted_completion_function = complete_paths ? NULL : prompt_no_completion;
 	prompt_signalled = 0;
 	prompt_install_signals(&oi, &ot, &oh);
 	prompt_done = false;
 	prompt_got = NULL;
 	fflush(stdout);
-	rl_callback_handler_install(text, prompt_line_cb);
+	prompt_rl.callback_handler_install(text, prompt_line_cb);
 	while (!prompt_done) {
 		fd_set fds;
 		FD_ZERO(&fds);
-		FD_SET(fileno(rl_instream ? rl_instream : stdin), &fds);
-		int r =
-		    select(fileno(rl_instream ? rl_instream : stdin) + 1, &fds, NULL, NULL, NULL);
+		FILE *in = *prompt_rl.instream ? *prompt_rl.instream : stdin;
+		FD_SET(fileno(in), &fds);
+		int r = select(fileno(in) + 1, &fds, NULL, NULL, NULL);
 		if (prompt_signalled) {
-			rl_free_line_state();
-			rl_callback_sigcleanup();
-			rl_callback_handler_remove();
+			prompt_rl.free_line_state();
+			prompt_rl.callback_sigcleanup();
+			prompt_rl.callback_handler_remove();
 			fputc('\n', stdout);
 			break;
 		}
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			rl_callback_handler_remove();
+			prompt_rl.callback_handler_remove();
 			break;
 		}
-		rl_callback_read_char();
+		prompt_rl.callback_read_char();
 	}
 	sigaction(SIGINT, &oi, NULL);
 	sigaction(SIGTERM, &ot, NULL);
@@ -149,7 +224,7 @@ static char *prompt_readline(const char *text, bool complete_paths)
 	if (!prompt_got)
 		fputc('\n', stdout);
 	else if (*prompt_got)
-		add_history(prompt_got);
+		prompt_rl.add_history(prompt_got);
 	return prompt_got;
 }
 
@@ -766,7 +841,7 @@ static enum prompt_status prompt_ask_attachments(struct ticket *t, const struct 
 			answer[len - 2] = '\0';
 		}
 		if (answer[0] == '~') {
-			char *expanded = tilde_expand(answer);
+			char *expanded = prompt_rl.tilde_expand(answer);
 			free(answer);
 			answer = expanded;
 		}
@@ -1011,7 +1086,9 @@ static enum prompt_status prompt_problems(struct ticket *t, struct provider **p,
 enum prompt_status prompt_interview(struct ticket *t, struct provider **p,
                                     const struct diags *only_problems, const char *default_email)
 {
-	using_history();
+	if (!prompt_rl_ready())
+		return PROMPT_ERROR;
+	prompt_rl.using_history();
 	if (!ticket_has(t, TF_LANGUAGE)) {
 		struct ticket_origin o = {NULL, 0};
 		ticket_set(t, TF_LANGUAGE, i18n_lang(), strlen(i18n_lang()), &o);

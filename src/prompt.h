@@ -36,6 +36,11 @@ enum prompt_choice {
 /* true when both standard input and standard output are terminals. */
 bool prompt_available(void);
 
+/* Opens GNU readline (libreadline.so.8) with dlopen(), once; the interview
+ * does it itself when it first reads a line. Returns NULL, or why it
+ * cannot be loaded (dlerror()'s message; static). */
+const char *prompt_load_readline(void);
+
 /* Runs the interview. With only_problems NULL it is the whole interview
  * (provider, category, guidance, fields, subject, attachments); otherwise it
  * asks only for the fields named by the errors in only_problems (from
