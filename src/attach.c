@@ -438,6 +438,12 @@ void attach_cleanup(void)
 	if (attach_magic)
 		attach_lib.close(attach_magic);
 	attach_magic = NULL;
+	/* And the library itself (with liblzma and libbz2): nothing of it is
+	 * used while the message is written and sent. The next attachment
+	 * opens it again. */
+	if (attach_lib.handle)
+		dlclose(attach_lib.handle);
+	memset(&attach_lib, 0, sizeof attach_lib);
 }
 
 int attach_magic_version(void)

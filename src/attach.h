@@ -38,7 +38,9 @@ uint64_t attach_size(const struct attach *a);
 /* The open descriptor; belongs to a. Readers use pread() from offset 0. */
 int attach_fd(const struct attach *a);
 
-/* Releases the libmagic database (at exit; optional). */
+/* Releases the libmagic database and unloads the library (once every
+ * attachment is typed, and at exit; optional). The next attachment loads
+ * them again. */
 void attach_cleanup(void);
 
 /* libmagic's version (e.g. 545 for 5.45), loading the library (it is
