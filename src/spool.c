@@ -16,6 +16,8 @@
  *   across the rename to sent/ and vanish with the process, so a crash
  *   never leaves a stale lock behind.
  */
+/* fopencookie() and sync_file_range() are GNU extensions. */
+#define _GNU_SOURCE
 #include "spool.h"
 
 #include "i18n.h"
@@ -77,10 +79,39 @@ struct spool {
 };
 
 struct spool_draft {
-	FILE *f;
+	FILE *f; /* writes through spool_draft_write() to fd */
+	int fd;
+	off_t written; /* bytes handed to the kernel */
+	off_t started; /* bytes whose write-back has been started */
 	char *id;
 	char *tmp_path;
 };
+
+/* Large messages: start the disk write-back every few MiB while the message
+ * is still being written, so that the fsync before sending (which stays:
+ * the outbox copy is on disk before any network traffic) finds most of it
+ * done. SYNC_FILE_RANGE_WRITE only starts I/O; it promises nothing. */
+enum { SPOOL_WRITEBACK_STEP = 1 << 20 };
+
+static ssize_t spool_draft_write(void *cookie, const char *buf, size_t size)
+{
+	struct spool_draft *d = cookie;
+	size_t done = 0;
+	while (done < size) {
+		ssize_t n = write(d->fd, buf + done, size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return done ? (ssize_t)done : -1;
+		done += (size_t)n;
+	}
+	d->written += (off_t)done;
+	if (d->written - d->started >= SPOOL_WRITEBACK_STEP) {
+		sync_file_range(d->fd, d->started, d->written - d->started, SYNC_FILE_RANGE_WRITE);
+		d->started = d->written;
+	}
+	return (ssize_t)done;
+}
 
 struct spool_claim {
 	struct spool *s;
@@ -672,14 +703,28 @@ enum spool_status spool_enqueue(struct spool *s, struct spool_draft **draft_out,
 		char *path = xasprintf("%s/tmp/%s", s->outbox, id);
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		err = fd < 0 ? errno : 0;
-		FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
-		if (fd >= 0 && !f) {
-			err = errno;
-			close(fd);
-			unlink(path);
+		struct spool_draft *d = NULL;
+		FILE *f = NULL;
+		if (fd >= 0) {
+			d = xcalloc(1, sizeof *d);
+			d->fd = fd;
+			cookie_io_functions_t io = {.write = spool_draft_write};
+			errno = 0;
+			f = fopencookie(d, "w", io);
+			/* Large writes reach spool_draft_write() in large pieces. */
+			if (f && setvbuf(f, NULL, _IOFBF, 1 << 16) != 0) {
+				fclose(f);
+				f = NULL;
+			}
+			if (!f) {
+				err = errno ? errno : ENOMEM;
+				close(fd);
+				unlink(path);
+				free(d);
+				d = NULL;
+			}
 		}
 		if (f) {
-			struct spool_draft *d = xcalloc(1, sizeof *d);
 			d->f = f;
 			d->id = id;
 			d->tmp_path = path;
@@ -712,6 +757,8 @@ void spool_abort(struct spool_draft *d)
 		return;
 	if (d->f)
 		fclose(d->f);
+	if (d->fd >= 0)
+		close(d->fd);
 	unlink(d->tmp_path);
 	free(d->id);
 	free(d->tmp_path);
@@ -726,11 +773,14 @@ static int spool_draft_sync(struct spool_draft *d)
 		err = EIO;
 	if (!err && fflush(d->f) != 0)
 		err = errno;
-	if (!err && fsync(fileno(d->f)) != 0)
+	if (!err && fsync(d->fd) != 0)
 		err = errno;
 	if (fclose(d->f) != 0 && !err)
 		err = errno;
 	d->f = NULL;
+	if (close(d->fd) != 0 && !err)
+		err = errno;
+	d->fd = -1;
 	return err;
 }
 
