@@ -95,7 +95,7 @@ struct account {
 	enum account_transport transport;
 	enum account_secret_source source;
 	bool allow_plain_loopback;
-	bool no_login; /* login = no, with plain loopback */
+	bool no_login;                 /* login = no, with plain loopback */
 	struct account_preset *preset; /* NULL: none in use */
 	char *secret;                  /* fetched lazily; wiped */
 };

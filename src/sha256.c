@@ -94,8 +94,8 @@ sha256_blocks_shani(uint32_t h[8], const unsigned char *p, size_t n)
 	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
 	__m128i tmp = _mm_loadu_si128((const __m128i *)(const void *)&h[0]);
 	__m128i st1 = _mm_loadu_si128((const __m128i *)(const void *)&h[4]);
-	tmp = _mm_shuffle_epi32(tmp, 0xB1);       /* CDAB */
-	st1 = _mm_shuffle_epi32(st1, 0x1B);       /* EFGH */
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);         /* CDAB */
+	st1 = _mm_shuffle_epi32(st1, 0x1B);         /* EFGH */
 	__m128i st0 = _mm_alignr_epi8(tmp, st1, 8); /* ABEF */
 	st1 = _mm_blend_epi16(st1, tmp, 0xF0);      /* CDGH */
 	for (; n; n--, p += 64) {
@@ -104,7 +104,8 @@ sha256_blocks_shani(uint32_t h[8], const unsigned char *p, size_t n)
 			x[i] = _mm_shuffle_epi8(
 			    _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)), bswap);
 		for (int g = 0; g < 16; g++) {
-			__m128i k = _mm_loadu_si128((const __m128i *)(const void *)&sha256_k[4 * g]);
+			__m128i k =
+			    _mm_loadu_si128((const __m128i *)(const void *)&sha256_k[4 * g]);
 			__m128i msg = _mm_add_epi32(x[g & 3], k);
 			st1 = _mm_sha256rnds2_epu32(st1, st0, msg);
 			if (g >= 3 && g <= 14) {
@@ -121,10 +122,10 @@ sha256_blocks_shani(uint32_t h[8], const unsigned char *p, size_t n)
 		st0 = _mm_add_epi32(st0, abef);
 		st1 = _mm_add_epi32(st1, cdgh);
 	}
-	tmp = _mm_shuffle_epi32(st0, 0x1B);       /* FEBA */
-	st1 = _mm_shuffle_epi32(st1, 0xB1);       /* DCHG */
-	st0 = _mm_blend_epi16(tmp, st1, 0xF0);    /* DCBA */
-	st1 = _mm_alignr_epi8(st1, tmp, 8);       /* HGFE */
+	tmp = _mm_shuffle_epi32(st0, 0x1B);    /* FEBA */
+	st1 = _mm_shuffle_epi32(st1, 0xB1);    /* DCHG */
+	st0 = _mm_blend_epi16(tmp, st1, 0xF0); /* DCBA */
+	st1 = _mm_alignr_epi8(st1, tmp, 8);    /* HGFE */
 	_mm_storeu_si128((__m128i *)(void *)&h[0], st0);
 	_mm_storeu_si128((__m128i *)(void *)&h[4], st1);
 }

@@ -102,7 +102,8 @@ enum transport_status transport_send(const struct transport_config *c, const cha
  * TRANSPORT_OK; EX_TEMPFAIL (75) is a temporary TRANSPORT_EMESSAGE; 126 and
  * 127 (could not run) are TRANSPORT_ECONFIG; other statuses and signals are
  * permanent. A program that stops reading the message part-way (or a read
- * error while piping it) is TRANSPORT_EUNKNOWN: part of it may have left. res as for transport_send(). */
+ * error while piping it) is TRANSPORT_EUNKNOWN: part of it may have left. res as for
+ * transport_send(). */
 enum transport_status transport_sendmail(const char *command, const char *from, const char *to,
                                          int message_fd, struct transport_result *res);
 

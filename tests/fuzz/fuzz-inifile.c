@@ -36,8 +36,7 @@ static int fuzz_ini_handler(void *user, const struct inifile_entry *e, struct di
 	size_t klen = strlen(e->key);
 	FUZZ_CHECK(klen > 0 && klen <= 150, "key length %zu", klen);
 	FUZZ_CHECK(strlen(e->section) <= 150, "section length %zu", strlen(e->section));
-	FUZZ_CHECK(e->line >= 1 && e->line <= st->max_line, "line %u of %u", e->line,
-	           st->max_line);
+	FUZZ_CHECK(e->line >= 1 && e->line <= st->max_line, "line %u of %u", e->line, st->max_line);
 	FUZZ_CHECK(e->line > st->last_line, "line %u after %u", e->line, st->last_line);
 	st->last_line = e->line;
 	st->keys++;
@@ -65,8 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(d.v[i].message != NULL, "diag without message");
 		FUZZ_CHECK(!d.v[i].kind || strcmp(d.v[i].kind, "internal") != 0, "%s",
 		           d.v[i].message);
-		FUZZ_CHECK(d.v[i].where && strncmp(d.v[i].where, "fuzz.ini:", 9) == 0,
-		           "where %s", d.v[i].where ? d.v[i].where : "(null)");
+		FUZZ_CHECK(d.v[i].where && strncmp(d.v[i].where, "fuzz.ini:", 9) == 0, "where %s",
+		           d.v[i].where ? d.v[i].where : "(null)");
 	}
 	diags_finish(&d);
 	return 0;

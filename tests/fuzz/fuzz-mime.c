@@ -38,7 +38,8 @@ static void fuzz_mime_init(void)
 		return;
 	FILE *f = tmpfile();
 	FUZZ_CHECK(f != NULL, "tmpfile");
-	FUZZ_CHECK(fwrite(fuzz_att_data, 1, sizeof fuzz_att_data - 1, f) == sizeof fuzz_att_data - 1,
+	FUZZ_CHECK(fwrite(fuzz_att_data, 1, sizeof fuzz_att_data - 1, f) ==
+	               sizeof fuzz_att_data - 1,
 	           "write attachment");
 	fflush(f);
 	fuzz_att_fd = dup(fileno(f)); /* keep it open; the FILE is leaked on purpose */
@@ -118,7 +119,8 @@ static bool fuzz_ew_decode(const char *s, size_t n, struct strbuf *out)
 				if (i + 2 >= len + 0 || fuzz_hexval(p[i + 1]) < 0 ||
 				    fuzz_hexval(p[i + 2]) < 0)
 					return false;
-				strbuf_addc(out, (char)(fuzz_hexval(p[i + 1]) * 16 + fuzz_hexval(p[i + 2])));
+				strbuf_addc(out, (char)(fuzz_hexval(p[i + 1]) * 16 +
+				                        fuzz_hexval(p[i + 2])));
 				i += 2;
 			} else if ((unsigned char)p[i] > ' ' && (unsigned char)p[i] < 0x7F &&
 			           p[i] != '?') {
@@ -204,7 +206,8 @@ static bool fuzz_header(const struct fuzz_msg *m, const char *name, size_t from,
 		size_t eol = i;
 		while (eol + 1 < to && !(m->buf[eol] == '\r' && m->buf[eol + 1] == '\n'))
 			eol++;
-		if (eol - i > nl + 1 && strncmp(m->buf + i, name, nl) == 0 && m->buf[i + nl] == ':') {
+		if (eol - i > nl + 1 && strncmp(m->buf + i, name, nl) == 0 &&
+		    m->buf[i + nl] == ':') {
 			size_t v = i + nl + 1;
 			if (v < eol && m->buf[v] == ' ')
 				v++;
@@ -212,7 +215,8 @@ static bool fuzz_header(const struct fuzz_msg *m, const char *name, size_t from,
 			i = eol + 2;
 			while (i < to && (m->buf[i] == ' ' || m->buf[i] == '\t')) {
 				eol = i;
-				while (eol + 1 < to && !(m->buf[eol] == '\r' && m->buf[eol + 1] == '\n'))
+				while (eol + 1 < to &&
+				       !(m->buf[eol] == '\r' && m->buf[eol + 1] == '\n'))
 					eol++;
 				strbuf_add(out, m->buf + i, eol - i);
 				i = eol + 2;
@@ -235,8 +239,8 @@ static void fuzz_check_lines(const char *buf, size_t len)
 			FUZZ_CHECK(i + 1 < len && buf[i + 1] == '\n', "lone CR at %zu", i);
 		if (in_header)
 			FUZZ_CHECK((unsigned char)buf[i] < 0x80 && buf[i] != 0,
-			           "8-bit or NUL byte 0x%02X in the header at %zu", (unsigned char)buf[i],
-			           i);
+			           "8-bit or NUL byte 0x%02X in the header at %zu",
+			           (unsigned char)buf[i], i);
 		if (buf[i] == '\n') {
 			size_t ll = i - 1 - start;
 			FUZZ_CHECK(ll <= 998, "line of %zu octets at %zu", ll, start);
@@ -266,15 +270,18 @@ static void fuzz_qp_decode(const char *s, size_t n, struct strbuf *out)
 		}
 		if (s[i] == '=') {
 			if (i + 2 < n && s[i + 1] == '\r' && s[i + 2] == '\n') {
-				FUZZ_CHECK(col + 1 <= 76, "quoted-printable line of %zu characters", col + 1);
+				FUZZ_CHECK(col + 1 <= 76, "quoted-printable line of %zu characters",
+				           col + 1);
 				i += 2;
 				col = 0;
 				continue;
 			}
-			FUZZ_CHECK(i + 2 < n && fuzz_hexval(s[i + 1]) >= 0 && fuzz_hexval(s[i + 2]) >= 0 &&
-			               !(s[i + 1] >= 'a') && !(s[i + 2] >= 'a'),
+			FUZZ_CHECK(i + 2 < n && fuzz_hexval(s[i + 1]) >= 0 &&
+			               fuzz_hexval(s[i + 2]) >= 0 && !(s[i + 1] >= 'a') &&
+			               !(s[i + 2] >= 'a'),
 			           "bad quoted-printable escape at %zu", i);
-			strbuf_addc(out, (char)(fuzz_hexval(s[i + 1]) * 16 + fuzz_hexval(s[i + 2])));
+			strbuf_addc(out,
+			            (char)(fuzz_hexval(s[i + 1]) * 16 + fuzz_hexval(s[i + 2])));
 			i += 2;
 			col += 3;
 			continue;
@@ -304,8 +311,7 @@ static void fuzz_check_b64_lines(const char *s, size_t n)
 
 /* The decoded content of the part whose header starts at from; the part
  * ends at end. */
-static void fuzz_part_body(const struct fuzz_msg *m, size_t from, size_t end,
-                           struct strbuf *out)
+static void fuzz_part_body(const struct fuzz_msg *m, size_t from, size_t end, struct strbuf *out)
 {
 	const char *sep = NULL;
 	for (size_t i = from; i + 4 <= end; i++)
@@ -405,7 +411,8 @@ static void fuzz_check_filename(const struct fuzz_msg *m, size_t from, size_t to
 			char *want = sec == 0 && strncmp(p, "filename*=", 10) == 0
 			                 ? xstrdup("filename*=")
 			                 : xasprintf("filename*%u*=", sec);
-			FUZZ_CHECK(strncmp(p, want, strlen(want)) == 0, "section %u: %s", sec, v.buf);
+			FUZZ_CHECK(strncmp(p, want, strlen(want)) == 0, "section %u: %s", sec,
+			           v.buf);
 			const char *q = p + strlen(want);
 			bool single = strcmp(want, "filename*=") == 0;
 			free(want);
@@ -417,7 +424,8 @@ static void fuzz_check_filename(const struct fuzz_msg *m, size_t from, size_t to
 				if (*q == '%') {
 					FUZZ_CHECK(fuzz_hexval(q[1]) >= 0 && fuzz_hexval(q[2]) >= 0,
 					           "bad %%XX: %s", v.buf);
-					strbuf_addc(&dec, (char)(fuzz_hexval(q[1]) * 16 + fuzz_hexval(q[2])));
+					strbuf_addc(&dec, (char)(fuzz_hexval(q[1]) * 16 +
+					                         fuzz_hexval(q[2])));
 					q += 2;
 				} else {
 					strbuf_addc(&dec, *q);
@@ -482,7 +490,8 @@ static void fuzz_check_message(const char *out, size_t outlen, const char *subje
 		FUZZ_CHECK(e, "boundary unterminated");
 		char *delim = xasprintf("\r\n--%.*s", (int)(e - b), b);
 		if (boundary)
-			FUZZ_CHECK(strncmp(b, boundary, (size_t)(e - b)) == 0, "boundary %s", ct.buf);
+			FUZZ_CHECK(strncmp(b, boundary, (size_t)(e - b)) == 0, "boundary %s",
+			           ct.buf);
 		strbuf_finish(&ct);
 		const char *p1 = fuzz_find(&m, m.hdr_end, delim);
 		FUZZ_CHECK(p1, "no first delimiter");

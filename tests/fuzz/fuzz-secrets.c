@@ -51,7 +51,8 @@ static void fuzz_one(const char *text, size_t len, enum secrets_context ctx)
 		FUZZ_CHECK(f[i].offset <= len && f[i].length <= len - f[i].offset,
 		           "finding %zu+%zu outside %zu bytes", f[i].offset, f[i].length, len);
 		FUZZ_CHECK(f[i].length > 0, "empty finding");
-		FUZZ_CHECK(f[i].kind_name && strcmp(f[i].kind_name, secrets_kind_name(f[i].kind)) == 0,
+		FUZZ_CHECK(f[i].kind_name &&
+		               strcmp(f[i].kind_name, secrets_kind_name(f[i].kind)) == 0,
 		           "kind_name");
 		FUZZ_CHECK(secrets_kind_lookup(f[i].kind_name) == (int)f[i].kind, "kind lookup %s",
 		           f[i].kind_name);

@@ -18,9 +18,10 @@
 #include <string.h>
 
 static const char *const fuzz_networks[] = {
-    NULL,       "BTC",     "Bitcoin", "ERC20",       "eth",    "TRC20",        "tron",
-    "BEP20",    "BSC",     "Polygon", "Arbitrum One", "arbitrum-one", "Optimism", "Base",
-    "Avalanche C-Chain", "Solana",  "SOL",   "X Layer", "unknown-chain", "",
+    NULL,           "BTC",          "Bitcoin",  "ERC20",         "eth",
+    "TRC20",        "tron",         "BEP20",    "BSC",           "Polygon",
+    "Arbitrum One", "arbitrum-one", "Optimism", "Base",          "Avalanche C-Chain",
+    "Solana",       "SOL",          "X Layer",  "unknown-chain", "",
 };
 
 static void fuzz_check_msg(const char *m, const char *what)
@@ -100,8 +101,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_check_msg(m, ticket_fields[f].key);
 			if (f == TF_TXID && !m && !has_nul && !blank) {
 				char *m2 = validate_txid(s, net, NULL);
-				FUZZ_CHECK(m2 == NULL, "validate_field accepts the TxID, validate_txid "
-				                       "(network %s) refuses: %s",
+				FUZZ_CHECK(m2 == NULL,
+				           "validate_field accepts the TxID, validate_txid "
+				           "(network %s) refuses: %s",
 				           net ? net : "(none)", m2);
 			}
 			free(m);
