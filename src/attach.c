@@ -392,6 +392,10 @@ enum attach_status attach_open(const char *path, struct attach **out, char **err
 	a->mime_type = type;
 	a->size = (uint64_t)st.st_size;
 	a->fd = fd;
+	/* The whole file is read soon (to hash, encode and send it): let the
+	 * kernel fetch what is not cached while the rest is prepared, rather
+	 * than stall on each missing page then. Advice only; errors ignored. */
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
 	*out = a;
 	return ATTACH_OK;
 }
