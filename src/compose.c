@@ -368,6 +368,12 @@ enum compose_status compose_prepare(const struct ticket *t, const struct provide
 
 enum compose_status compose_write(const struct compose *c, FILE *out, char **errstr)
 {
+	return compose_write_tapped(c, out, NULL, errstr);
+}
+
+enum compose_status compose_write_tapped(const struct compose *c, FILE *out,
+                                         const struct mime_tap *tap, char **errstr)
+{
 	struct mime_attachment *ma = xcalloc(c->nattach ? c->nattach : 1, sizeof *ma);
 	for (size_t i = 0; i < c->nattach; i++) {
 		ma[i].fd = attach_fd(c->attach[i]);
@@ -388,6 +394,7 @@ enum compose_status compose_write(const struct compose *c, FILE *out, char **err
 	    .attachments = ma,
 	    .nattachments = c->nattach,
 	    .boundary = c->boundary,
+	    .tap = tap,
 	};
 	enum mime_status ms = mime_write(out, &m, errstr);
 	free(ma);

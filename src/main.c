@@ -12,6 +12,7 @@
 #include "deliver.h"
 #include "diag.h"
 #include "guard.h"
+#include "hashtap.h"
 #include "i18n.h"
 #include "mime.h"
 #include "paths.h"
@@ -28,7 +29,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -686,69 +686,40 @@ static int main_review(struct main_run *r, bool foreign_to)
 }
 
 /* The fingerprint: recipient, subject, every field, every attachment.
- * The attachments are hashed in a second thread while the message is
- * written to the outbox (both only pread() the same descriptors), so the
- * 32 MiB of a large send are not read one pass after the other. */
-struct main_fp_job {
-	const struct compose *c;
-	struct spool_fingerprint *fp;
-	char hex[65];
-	size_t failed; /* the attachment that could not be read */
-	int err;       /* 0, or its errno */
-	bool threaded;
-	pthread_t thread;
-};
-
-static void *main_fp_attachments(void *arg)
+ * The attachments are hashed from the very chunks read to write the
+ * message to the outbox, on a second thread (a hashtap), so each file is
+ * read once and the hash is of the bytes that are sent. */
+static struct spool_fingerprint *main_fingerprint_text(const struct main_run *r)
 {
-	struct main_fp_job *j = arg;
-	for (size_t i = 0; i < compose_attachment_count(j->c); i++) {
-		int err = spool_fingerprint_attachment_fd(j->fp, compose_attachment_fd(j->c, i));
-		if (err) {
-			j->failed = i;
-			j->err = err;
-			spool_fingerprint_free(j->fp);
-			j->fp = NULL;
-			return NULL;
-		}
-	}
-	spool_fingerprint_finish(j->fp, j->hex);
-	j->fp = NULL;
-	return NULL;
-}
-
-/* Hashes the text now and starts on the attachments: in a thread when
- * there are any (in this one if no thread can be made). */
-static void main_fingerprint_start(const struct main_run *r, struct main_fp_job *j)
-{
-	*j = (struct main_fp_job){.c = r->c};
-	j->fp = spool_fingerprint_new(compose_to(r->c), ticket_get(r->t, TF_SUBJECT));
+	struct spool_fingerprint *fp =
+	    spool_fingerprint_new(compose_to(r->c), ticket_get(r->t, TF_SUBJECT));
 	for (int f = 0; f < TF_COUNT; f++) {
 		if (f == TF_ATTACHMENT || f == TF_SUBJECT || f == TF_LANGUAGE)
 			continue;
-		spool_fingerprint_field(j->fp, ticket_fields[f].key,
+		spool_fingerprint_field(fp, ticket_fields[f].key,
 		                        ticket_has(r->t, f) ? ticket_get(r->t, f) : "");
 	}
-	if (compose_attachment_count(r->c) > 0 &&
-	    pthread_create(&j->thread, NULL, main_fp_attachments, j) == 0)
-		j->threaded = true;
-	else
-		main_fp_attachments(j);
+	return fp;
 }
 
-/* Waits for the fingerprint. Returns -1 with hex set, or an exit status. */
-static int main_fingerprint_join(struct main_fp_job *j, char hex[65])
+/* Adds the attachments' digests and finishes the fingerprint into hex.
+ * False when the tap did not see every attachment whole (the write failed,
+ * and says why). */
+static bool main_fingerprint_finish(const struct main_run *r, struct spool_fingerprint *fp,
+                                    struct hashtap *tap, char hex[65])
 {
-	if (j->threaded)
-		pthread_join(j->thread, NULL);
-	j->threaded = false;
-	if (j->err) {
-		fprintf(stderr, _("ticketmail: %s: %s\n"), compose_attachment_name(j->c, j->failed),
-		        strerror(j->err));
-		return EX_IOERR;
+	size_t n = compose_attachment_count(r->c);
+	unsigned char(*d)[SHA256_DIGEST_LEN] = xcalloc(n ? n : 1, sizeof *d);
+	bool ok = hashtap_finish(tap, d);
+	if (ok) {
+		for (size_t i = 0; i < n; i++)
+			spool_fingerprint_attachment_digest(fp, d[i]);
+		spool_fingerprint_finish(fp, hex);
+	} else {
+		spool_fingerprint_free(fp);
 	}
-	memcpy(hex, j->hex, sizeof j->hex);
-	return -1;
+	free(d);
+	return ok;
 }
 
 static const char *main_or_dash(const char *s)
@@ -865,26 +836,30 @@ static int main_send(struct main_run *r)
 		return spool_exitcode(st);
 	}
 	/* The fingerprint is taken while the message is written to the
-	 * outbox's tmp/; a duplicate (or a fingerprint that cannot be taken)
-	 * is refused before anything is committed, so nothing is queued or
-	 * sent, exactly as when it was checked first. */
-	struct main_fp_job job;
-	main_fingerprint_start(r, &job);
+	 * outbox's tmp/; a duplicate is refused before anything is committed,
+	 * so nothing is queued or sent, exactly as when it was checked first. */
+	struct spool_fingerprint *fpr = main_fingerprint_text(r);
+	struct hashtap *tap = hashtap_start(compose_attachment_count(r->c));
 	struct spool_draft *draft = NULL;
 	st = spool_enqueue(s, &draft, &err);
 	enum compose_status cs = COMPOSE_OK;
 	char *werr = NULL;
 	if (st == SPOOL_EOK)
-		cs = compose_write(r->c, spool_draft_file(draft), &werr);
+		cs = compose_write_tapped(r->c, spool_draft_file(draft), hashtap_mime(tap), &werr);
 	char fp[65];
-	int status = main_fingerprint_join(&job, fp);
-	if (status == -1 && !r->o->resend)
-		status = main_refuse_duplicate(r, s, fp);
-	if (status == -1 && st == SPOOL_EOK && cs != COMPOSE_OK) {
+	bool have_fp = main_fingerprint_finish(r, fpr, tap, fp);
+	int status = -1;
+	if (st == SPOOL_EOK && cs != COMPOSE_OK) {
 		fprintf(stderr, "ticketmail: %s\n", werr ? werr : "");
 		status = main_compose_status(cs);
+	} else if (st == SPOOL_EOK && !have_fp) {
+		/* Cannot happen when the write succeeded; refuse rather than
+		 * record a fingerprint of half the ticket. */
+		fprintf(stderr, _("ticketmail: the attachments could not be fingerprinted\n"));
+		status = EX_SOFTWARE;
 	}
-	free(werr);
+	if (status == -1 && st == SPOOL_EOK && !r->o->resend)
+		status = main_refuse_duplicate(r, s, fp);
 	if (status != -1) {
 		spool_abort(draft);
 		free(err);

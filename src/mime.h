@@ -27,6 +27,20 @@ struct mime_attachment {
 	uint64_t size;            /* expected size; a change is an error */
 };
 
+/* Optional: sees every attachment byte as it is read for the message, so
+ * that a caller can hash the attachments without reading them a second
+ * time (on another thread, say). chunk() is called with each piece in
+ * order, then with data NULL and len 0 when attachment `attachment` is
+ * complete; a piece stays valid and unchanged until wait() has been called
+ * with its number (its place in the sequence of chunk() calls, from 0) or a
+ * later one, and mime_write() makes that call before it returns. A failed
+ * write stops the calls early: the attachments seen are then incomplete. */
+struct mime_tap {
+	void (*chunk)(void *ctx, size_t attachment, const void *data, size_t len);
+	void (*wait)(void *ctx, uint64_t seq); /* returns when chunks 0..seq are done */
+	void *ctx;
+};
+
 struct mime_message {
 	const char *from_name;  /* UTF-8 display name, may be NULL */
 	const char *from_addr;  /* validated addr-spec */
@@ -39,7 +53,8 @@ struct mime_message {
 	size_t body_len;
 	const struct mime_attachment *attachments;
 	size_t nattachments;
-	const char *boundary; /* NULL: a random one; must contain "=_" */
+	const char *boundary;       /* NULL: a random one; must contain "=_" */
+	const struct mime_tap *tap; /* NULL: none */
 };
 
 /* Writes the message. Returns MIME_EOK, or an error with *errstr set to an
@@ -51,6 +66,14 @@ enum mime_status mime_write(FILE *out, const struct mime_message *m, char **errs
  * words is dropped (RFC 2047 6.2). Undecodable words and other charsets
  * are kept as they are. Allocated, caller frees. */
 char *mime_decode_header(const char *value);
+
+/* Base64 as attachments are written: n bytes as lines of 76 characters
+ * and CRLF, the last line padded. out holds at least
+ * ((n + 56) / 57) * 78 bytes. Returns the length written. MIME_B64_BEST
+ * uses the CPU's vector instructions when it has them (AVX2);
+ * MIME_B64_PORTABLE never does (for tests and the benchmark). */
+enum mime_b64_impl { MIME_B64_BEST, MIME_B64_PORTABLE };
+size_t mime_base64_lines(const void *data, size_t n, char *out, enum mime_b64_impl impl);
 
 /* A new Message-ID "<time.random@domain>" (allocated, caller frees). */
 char *mime_make_message_id(const char *domain);

@@ -1522,13 +1522,19 @@ void spool_fingerprint_field(struct spool_fingerprint *fp, const char *key, cons
 	spool_fp_line(fp, key, value ? value : "");
 }
 
+void spool_fingerprint_attachment_digest(struct spool_fingerprint *fp,
+                                         const unsigned char digest[SHA256_DIGEST_LEN])
+{
+	char hex[SHA256_HEX_LEN + 1];
+	sha256_hex(digest, hex);
+	spool_fp_line(fp, "attachment", hex);
+}
+
 static void spool_fp_attachment_digest(struct spool_fingerprint *fp, struct sha256 *c)
 {
 	unsigned char d[SHA256_DIGEST_LEN];
-	char hex[SHA256_HEX_LEN + 1];
 	sha256_final(c, d);
-	sha256_hex(d, hex);
-	spool_fp_line(fp, "attachment", hex);
+	spool_fingerprint_attachment_digest(fp, d);
 }
 
 void spool_fingerprint_attachment(struct spool_fingerprint *fp, const void *data, size_t len)

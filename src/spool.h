@@ -32,6 +32,8 @@
 #ifndef TICKETMAIL_SPOOL_H
 #define TICKETMAIL_SPOOL_H
 
+#include "sha256.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -246,6 +248,9 @@ struct spool_fingerprint;
 struct spool_fingerprint *spool_fingerprint_new(const char *recipient, const char *subject);
 void spool_fingerprint_field(struct spool_fingerprint *fp, const char *key, const char *value);
 void spool_fingerprint_attachment(struct spool_fingerprint *fp, const void *data, size_t len);
+/* The same, for content whose SHA-256 was taken elsewhere (a hashtap). */
+void spool_fingerprint_attachment_digest(struct spool_fingerprint *fp,
+                                         const unsigned char digest[SHA256_DIGEST_LEN]);
 /* Reads fd with pread() from offset 0 to its end. Returns 0 or an errno. */
 int spool_fingerprint_attachment_fd(struct spool_fingerprint *fp, int fd);
 /* Takes ownership of fp and frees it; writes 64 hex digits and a NUL. */
