@@ -368,11 +368,11 @@ enum compose_status compose_prepare(const struct ticket *t, const struct provide
 
 enum compose_status compose_write(const struct compose *c, FILE *out, char **errstr)
 {
-	return compose_write_tapped(c, out, NULL, errstr);
+	return compose_write_from(c, out, NULL, errstr);
 }
 
-enum compose_status compose_write_tapped(const struct compose *c, FILE *out,
-                                         const struct mime_tap *tap, char **errstr)
+enum compose_status compose_write_from(const struct compose *c, FILE *out,
+                                       const struct mime_source *source, char **errstr)
 {
 	struct mime_attachment *ma = xcalloc(c->nattach ? c->nattach : 1, sizeof *ma);
 	for (size_t i = 0; i < c->nattach; i++) {
@@ -394,7 +394,7 @@ enum compose_status compose_write_tapped(const struct compose *c, FILE *out,
 	    .attachments = ma,
 	    .nattachments = c->nattach,
 	    .boundary = c->boundary,
-	    .tap = tap,
+	    .source = source,
 	};
 	enum mime_status ms = mime_write(out, &m, errstr);
 	free(ma);

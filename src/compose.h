@@ -46,10 +46,10 @@ enum compose_status compose_prepare(const struct ticket *t, const struct provide
                                     struct diags *d);
 /* Writes the whole message to out. On failure *errstr is allocated. */
 enum compose_status compose_write(const struct compose *c, FILE *out, char **errstr);
-/* The same, with a tap that sees the attachments' bytes as they are read
- * (see struct mime_tap); NULL is none. */
-enum compose_status compose_write_tapped(const struct compose *c, FILE *out,
-                                         const struct mime_tap *tap, char **errstr);
+/* The same, with the attachments' bytes from source (see struct
+ * mime_source) instead of read from their descriptors; NULL reads them. */
+enum compose_status compose_write_from(const struct compose *c, FILE *out,
+                                       const struct mime_source *source, char **errstr);
 /* NULL is safe. */
 void compose_free(struct compose *c);
 

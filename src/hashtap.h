@@ -1,11 +1,12 @@
-/* hashtap.h - SHA-256 of each attachment, taken from the bytes mime_write()
- * reads, on a second thread.
+/* hashtap.h - the attachments read ahead and hashed on a second thread,
+ * as the source of mime_write()'s attachment bytes.
  *
- * The fingerprint needs a digest of every attachment; the message needs
- * every attachment read and base64-encoded. A hashtap is the mime_tap
- * that lets both share one read: the writer reads a chunk, hands it over,
- * and encodes it while this thread hashes it. Without a thread (none could
- * be made) the chunks are hashed as they are handed over.
+ * The fingerprint needs a SHA-256 of every attachment; the message needs
+ * every attachment read and base64-encoded. A hashtap does both reads as
+ * one: its thread reads each attachment in order into a few buffers and
+ * hashes each piece while mime_write() encodes and writes the piece before
+ * it. The digests are of exactly the bytes that were encoded. Without a
+ * thread (none could be made) the same happens in turn on the caller's.
  */
 #ifndef TICKETMAIL_HASHTAP_H
 #define TICKETMAIL_HASHTAP_H
@@ -18,13 +19,15 @@
 
 struct hashtap;
 
-/* For n attachments (allocated; hashtap_finish() frees it). */
-struct hashtap *hashtap_start(size_t n);
-/* The tap to put in struct mime_message; valid until hashtap_finish(). */
-const struct mime_tap *hashtap_mime(struct hashtap *h);
+/* For n attachments read from fds[0..n) with pread() from offset 0 to
+ * their end (the descriptors stay the caller's). Allocated; hashtap_finish()
+ * frees it. */
+struct hashtap *hashtap_start(const int *fds, size_t n);
+/* The source to put in struct mime_message; valid until hashtap_finish(). */
+const struct mime_source *hashtap_source(struct hashtap *h);
 /* Stops the thread and frees h. Returns true with digests[i] set for each
- * attachment when every one was seen to its end, in order; false when the
- * write stopped early (the digests are then not set). */
+ * attachment when every one was read to its end and handed over; false
+ * when the write stopped early or a read failed (digests not set). */
 bool hashtap_finish(struct hashtap *h, unsigned char (*digests)[SHA256_DIGEST_LEN]);
 
 #endif

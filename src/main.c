@@ -686,9 +686,9 @@ static int main_review(struct main_run *r, bool foreign_to)
 }
 
 /* The fingerprint: recipient, subject, every field, every attachment.
- * The attachments are hashed from the very chunks read to write the
- * message to the outbox, on a second thread (a hashtap), so each file is
- * read once and the hash is of the bytes that are sent. */
+ * The attachments are read ahead and hashed on a second thread (a hashtap)
+ * that hands the same pieces to the encoder writing the message to the
+ * outbox: each file is read once, and the hash is of the bytes sent. */
 static struct spool_fingerprint *main_fingerprint_text(const struct main_run *r)
 {
 	struct spool_fingerprint *fp =
@@ -839,15 +839,20 @@ static int main_send(struct main_run *r)
 	 * outbox's tmp/; a duplicate is refused before anything is committed,
 	 * so nothing is queued or sent, exactly as when it was checked first. */
 	struct spool_fingerprint *fpr = main_fingerprint_text(r);
-	struct hashtap *tap = hashtap_start(compose_attachment_count(r->c));
+	size_t natt = compose_attachment_count(r->c);
+	int *fds = xcalloc(natt ? natt : 1, sizeof *fds);
+	for (size_t i = 0; i < natt; i++)
+		fds[i] = compose_attachment_fd(r->c, i);
+	struct hashtap *tap = hashtap_start(fds, natt);
 	struct spool_draft *draft = NULL;
 	st = spool_enqueue(s, &draft, &err);
 	enum compose_status cs = COMPOSE_OK;
 	char *werr = NULL;
 	if (st == SPOOL_EOK)
-		cs = compose_write_tapped(r->c, spool_draft_file(draft), hashtap_mime(tap), &werr);
+		cs = compose_write_from(r->c, spool_draft_file(draft), hashtap_source(tap), &werr);
 	char fp[65];
 	bool have_fp = main_fingerprint_finish(r, fpr, tap, fp);
+	free(fds);
 	int status = -1;
 	if (st == SPOOL_EOK && cs != COMPOSE_OK) {
 		fprintf(stderr, "ticketmail: %s\n", werr ? werr : "");

@@ -36,10 +36,12 @@
 /* Base64 body and attachment lines: 76 characters from 57 bytes. */
 #define MIME_B64_LINE_IN  57
 #define MIME_B64_LINE_OUT 76
-/* Attachment chunk: 862 lines of 57 bytes = 49134 bytes (about 48 KiB). */
+/* Attachment chunk: 3448 lines of 57 bytes = 196536 bytes (192 KiB). */
 #define MIME_CHUNK_LINES 3448
 #define MIME_CHUNK_IN    (MIME_CHUNK_LINES * MIME_B64_LINE_IN)
 #define MIME_CHUNK_OUT   (MIME_CHUNK_LINES * (MIME_B64_LINE_OUT + 2))
+_Static_assert(MIME_CHUNK_IN == MIME_SOURCE_MAX && MIME_B64_LINE_IN == MIME_SOURCE_UNIT,
+               "a source's pieces fit the encoding buffer");
 /* RFC 2045 6.7 (5): encoded lines at most 76 characters. */
 #define MIME_QP_LINE 76
 /* RFC 2046 5.1.1: a boundary is 1 to 70 characters. */
@@ -938,60 +940,45 @@ static ssize_t mime_pread_full(int fd, unsigned char *buf, size_t want, off_t of
 	return (ssize_t)got;
 }
 
-/* The attachment reader: one buffer, or two when a tap is watching, so
- * that the tap's consumer can work on one chunk while the next is read into
- * the other. seq counts the tap's chunk() calls. */
+/* Where attachment bytes come from: pread() into our own buffer, or the
+ * caller's source (struct mime_source). */
 struct mime_reader {
-	const struct mime_tap *tap;
-	unsigned char *buf[2];
-	uint64_t buf_seq[2]; /* the chunk each buffer last held */
-	bool buf_held[2];
-	int next;
-	uint64_t seq;
+	const struct mime_source *src;
+	unsigned char *buf; /* NULL with a source */
 	char *enc;
 };
 
-static void mime_reader_init(struct mime_reader *r, const struct mime_tap *tap)
+static void mime_reader_init(struct mime_reader *r, const struct mime_source *src)
 {
-	*r = (struct mime_reader){.tap = tap && tap->chunk ? tap : NULL};
-	r->buf[0] = xmalloc(MIME_CHUNK_IN);
-	if (r->tap)
-		r->buf[1] = xmalloc(MIME_CHUNK_IN);
+	*r = (struct mime_reader){.src = src && src->next ? src : NULL};
+	if (!r->src)
+		r->buf = xmalloc(MIME_CHUNK_IN);
 	r->enc = xmalloc(MIME_CHUNK_OUT);
 }
 
-/* Waits until the tap is done with every chunk, then frees the buffers. */
 static void mime_reader_finish(struct mime_reader *r)
 {
-	if (r->tap && r->seq > 0 && r->tap->wait)
-		r->tap->wait(r->tap->ctx, r->seq - 1);
-	free(r->buf[0]);
-	free(r->buf[1]);
+	free(r->buf);
 	free(r->enc);
 }
 
-/* The buffer to read the next chunk into, once the tap is done with what it
- * held before. */
-static unsigned char *mime_reader_buffer(struct mime_reader *r)
+/* The next piece of attachment att at offset off: its length (0 at the
+ * end), or -1 with errno set. */
+static ssize_t mime_reader_next(struct mime_reader *r, const struct mime_attachment *a, size_t att,
+                                uint64_t off, const unsigned char **data)
 {
-	int b = r->tap ? r->next : 0;
-	if (r->tap && r->buf_held[b] && r->tap->wait)
-		r->tap->wait(r->tap->ctx, r->buf_seq[b]);
-	r->buf_held[b] = false;
-	return r->buf[b];
-}
-
-static void mime_reader_show(struct mime_reader *r, size_t att, const unsigned char *data, size_t n)
-{
-	if (!r->tap)
-		return;
-	r->tap->chunk(r->tap->ctx, att, data, n);
-	if (data) {
-		r->buf_seq[r->next] = r->seq;
-		r->buf_held[r->next] = true;
-		r->next ^= 1;
+	if (r->src) {
+		const void *p = NULL;
+		ssize_t n = r->src->next(r->src->ctx, att, &p);
+		*data = p;
+		if (n > MIME_SOURCE_MAX || (n > 0 && !p)) {
+			errno = EPROTO;
+			return -1;
+		}
+		return n;
 	}
-	r->seq++;
+	*data = r->buf;
+	return mime_pread_full(a->fd, r->buf, MIME_CHUNK_IN, (off_t)off);
 }
 
 static enum mime_status mime_stream_attachment(FILE *out, const struct mime_attachment *a,
@@ -999,8 +986,8 @@ static enum mime_status mime_stream_attachment(FILE *out, const struct mime_atta
 {
 	uint64_t off = 0;
 	for (;;) {
-		unsigned char *in = mime_reader_buffer(r);
-		ssize_t n = mime_pread_full(a->fd, in, MIME_CHUNK_IN, (off_t)off);
+		const unsigned char *in;
+		ssize_t n = mime_reader_next(r, a, att, off, &in);
 		if (n < 0) {
 			mime_set_err(errstr, _("reading attachment %s: %s"), a->filename,
 			             strerror(errno));
@@ -1011,14 +998,27 @@ static enum mime_status mime_stream_attachment(FILE *out, const struct mime_atta
 		off += (uint64_t)n;
 		if (off > a->size)
 			break;
-		mime_reader_show(r, att, in, (size_t)n);
 		size_t elen = mime_base64_lines(in, (size_t)n, r->enc, MIME_B64_BEST);
 		if (fwrite(r->enc, 1, elen, out) != elen) {
 			mime_set_err(errstr, _("writing the message: %s"), strerror(errno));
 			return MIME_EIO;
 		}
-		if ((size_t)n < MIME_CHUNK_IN)
+		/* Only an attachment's last piece may end inside a line: a short
+		 * read from pread() is the end of the file; a source keeps to whole
+		 * lines (and says so with 0 at the end). */
+		if (!r->src && (size_t)n < MIME_CHUNK_IN)
 			break;
+		if (r->src && (size_t)n % MIME_B64_LINE_IN != 0) {
+			const unsigned char *rest;
+			ssize_t more = mime_reader_next(r, a, att, off, &rest);
+			if (more != 0) {
+				mime_set_err(errstr, _("reading attachment %s: %s"), a->filename,
+				             more < 0 ? strerror(errno)
+				                      : "a piece ended inside a line");
+				return MIME_EIO;
+			}
+			break;
+		}
 	}
 	/* One more read at the expected end: growth after a short last chunk
 	 * would otherwise go unnoticed. */
@@ -1037,7 +1037,6 @@ static enum mime_status mime_stream_attachment(FILE *out, const struct mime_atta
 		             a->filename, (unsigned long long)a->size, (unsigned long long)off);
 		return MIME_EIO;
 	}
-	mime_reader_show(r, att, NULL, 0);
 	return MIME_EOK;
 }
 
@@ -1104,7 +1103,7 @@ static enum mime_status mime_write_multipart(FILE *out, struct strbuf *sb,
 	if (st != MIME_EOK)
 		return st;
 	struct mime_reader r;
-	mime_reader_init(&r, m->tap);
+	mime_reader_init(&r, m->source);
 	for (size_t i = 0; i < m->nattachments && st == MIME_EOK; i++) {
 		strbuf_addf(sb, "\r\n--%s\r\n", boundary);
 		mime_part_headers(sb, &m->attachments[i]);

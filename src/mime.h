@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <time.h>
 
 enum mime_status {
@@ -27,17 +28,18 @@ struct mime_attachment {
 	uint64_t size;            /* expected size; a change is an error */
 };
 
-/* Optional: sees every attachment byte as it is read for the message, so
- * that a caller can hash the attachments without reading them a second
- * time (on another thread, say). chunk() is called with each piece in
- * order, then with data NULL and len 0 when attachment `attachment` is
- * complete; a piece stays valid and unchanged until wait() has been called
- * with its number (its place in the sequence of chunk() calls, from 0) or a
- * later one, and mime_write() makes that call before it returns. A failed
- * write stops the calls early: the attachments seen are then incomplete. */
-struct mime_tap {
-	void (*chunk)(void *ctx, size_t attachment, const void *data, size_t len);
-	void (*wait)(void *ctx, uint64_t seq); /* returns when chunks 0..seq are done */
+/* Optional: where the attachments' bytes come from, instead of pread() on
+ * each descriptor; for a caller that reads them ahead and hashes them on
+ * another thread. next() gives the next piece of attachment `attachment`
+ * (attachments are asked for in order, each to its end): sets *data and
+ * returns the length, 0 at the end of that attachment, or -1 with errno
+ * set. Every piece but an attachment's last is a whole number of
+ * MIME_SOURCE_UNIT-byte lines, and none is longer than MIME_SOURCE_MAX. A
+ * piece stays valid until the next call. */
+#define MIME_SOURCE_UNIT 57
+#define MIME_SOURCE_MAX  196536 /* the longest piece: 3448 lines */
+struct mime_source {
+	ssize_t (*next)(void *ctx, size_t attachment, const void **data);
 	void *ctx;
 };
 
@@ -53,8 +55,8 @@ struct mime_message {
 	size_t body_len;
 	const struct mime_attachment *attachments;
 	size_t nattachments;
-	const char *boundary;       /* NULL: a random one; must contain "=_" */
-	const struct mime_tap *tap; /* NULL: none */
+	const char *boundary;             /* NULL: a random one; must contain "=_" */
+	const struct mime_source *source; /* NULL: pread() the descriptors */
 };
 
 /* Writes the message. Returns MIME_EOK, or an error with *errstr set to an

@@ -1,11 +1,14 @@
-/* test-hashtap.c - the attachment hashing thread, and mime_write()'s side
- * of the tap contract: every byte seen once, in order, each piece left
- * untouched until its wait(). */
+/* test-hashtap.c - attachments read ahead and hashed on a second thread:
+ * the pieces handed to mime_write(), the digests, and how reading stops. */
+#define _GNU_SOURCE /* sched_setaffinity */
 #include "hashtap.h"
 #include "mime.h"
 #include "sha256.h"
 
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,161 +26,186 @@ static unsigned char *t_random(size_t n, unsigned seed)
 	return p;
 }
 
-/* Feeds n attachments of the given sizes through a hashtap the way
- * mime_write() does: two buffers taking turns, a wait() before a buffer is
- * reused, the buffer scribbled over right after (which a thread still
- * hashing it would turn into a wrong digest). */
-static void t_feed(const size_t *sizes, size_t n, size_t chunk)
+/* An unlinked temporary file holding data. */
+static int t_file(const unsigned char *data, size_t n)
 {
-	struct hashtap *h = hashtap_start(n);
-	const struct mime_tap *tap = hashtap_mime(h);
-	unsigned char *buf[2] = {malloc(chunk), malloc(chunk)};
-	uint64_t held[2] = {0, 0};
-	bool used[2] = {false, false};
-	uint64_t seq = 0;
-	int next = 0;
-	unsigned char(*want)[SHA256_DIGEST_LEN] = calloc(n ? n : 1, SHA256_DIGEST_LEN);
-	for (size_t a = 0; a < n; a++) {
-		unsigned char *data = t_random(sizes[a], (unsigned)(a * 7 + 1));
-		struct sha256 c;
-		sha256_init(&c);
-		sha256_update(&c, data, sizes[a]);
-		sha256_final(&c, want[a]);
-		for (size_t off = 0; off < sizes[a]; off += chunk) {
-			size_t len = sizes[a] - off < chunk ? sizes[a] - off : chunk;
-			if (used[next])
-				tap->wait(tap->ctx, held[next]);
-			memset(buf[next], 0xA5, chunk); /* the old content is gone */
-			memcpy(buf[next], data + off, len);
-			tap->chunk(tap->ctx, a, buf[next], len);
-			held[next] = seq++;
-			used[next] = true;
-			next ^= 1;
-		}
-		tap->chunk(tap->ctx, a, NULL, 0);
-		seq++;
-		free(data);
-	}
-	if (seq)
-		tap->wait(tap->ctx, seq - 1);
-	memset(buf[0], 0, chunk);
-	memset(buf[1], 0, chunk);
-	unsigned char(*got)[SHA256_DIGEST_LEN] = calloc(n ? n : 1, SHA256_DIGEST_LEN);
-	ck_assert(hashtap_finish(h, got));
-	for (size_t a = 0; a < n; a++)
-		ck_assert_msg(memcmp(got[a], want[a], SHA256_DIGEST_LEN) == 0,
-		              "attachment %zu: wrong digest", a);
-	free(got);
-	free(want);
-	free(buf[0]);
-	free(buf[1]);
+	char path[] = "/tmp/test-hashtap.XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert(write(fd, data, n) == (ssize_t)n);
+	return fd;
 }
 
-START_TEST(test_digests_match)
+/* Reads every attachment through the source as mime_write() does and checks
+ * the pieces (whole lines but the last, never too long, the bytes of the
+ * file in order) and the digests. */
+static void t_read_all(const size_t *sizes, size_t n)
 {
-	size_t sizes[] = {0, 1, 64, 65535, 65536, 200003, 3 * 1024 * 1024 + 17, 0, 5};
-	t_feed(sizes, sizeof sizes / sizeof sizes[0], 65536);
-	t_feed(sizes, sizeof sizes / sizeof sizes[0], 1000);
-	size_t one[] = {1024 * 1024};
-	t_feed(one, 1, 196536);
+	int *fds = calloc(n ? n : 1, sizeof *fds);
+	unsigned char **data = calloc(n ? n : 1, sizeof *data);
+	for (size_t a = 0; a < n; a++) {
+		data[a] = t_random(sizes[a], (unsigned)(a * 7 + 1));
+		fds[a] = t_file(data[a], sizes[a]);
+	}
+	struct hashtap *h = hashtap_start(fds, n);
+	const struct mime_source *src = hashtap_source(h);
+	for (size_t a = 0; a < n; a++) {
+		size_t got = 0;
+		bool last = false;
+		for (;;) {
+			const void *p = NULL;
+			ssize_t len = src->next(src->ctx, a, &p);
+			ck_assert_int_ge(len, 0);
+			if (len == 0)
+				break;
+			ck_assert_msg(!last, "attachment %zu: a piece after a short one", a);
+			ck_assert_int_le(len, MIME_SOURCE_MAX);
+			if (len % MIME_SOURCE_UNIT)
+				last = true;
+			ck_assert_uint_le(got + (size_t)len, sizes[a]);
+			ck_assert(memcmp(p, data[a] + got, (size_t)len) == 0);
+			got += (size_t)len;
+		}
+		ck_assert_uint_eq(got, sizes[a]);
+	}
+	unsigned char(*d)[SHA256_DIGEST_LEN] = calloc(n ? n : 1, SHA256_DIGEST_LEN);
+	ck_assert(hashtap_finish(h, d));
+	for (size_t a = 0; a < n; a++) {
+		unsigned char want[SHA256_DIGEST_LEN];
+		struct sha256 c;
+		sha256_init(&c);
+		sha256_update(&c, data[a], sizes[a]);
+		sha256_final(&c, want);
+		ck_assert_msg(memcmp(d[a], want, sizeof want) == 0, "attachment %zu: wrong digest",
+		              a);
+		close(fds[a]);
+		free(data[a]);
+	}
+	free(d);
+	free(data);
+	free(fds);
+}
+
+static const size_t t_sizes[] = {0,
+                                 1,
+                                 57,
+                                 56,
+                                 58,
+                                 MIME_SOURCE_MAX - 1,
+                                 MIME_SOURCE_MAX,
+                                 MIME_SOURCE_MAX + 1,
+                                 3 * MIME_SOURCE_MAX,
+                                 3 * 1024 * 1024 + 17,
+                                 0,
+                                 5};
+
+START_TEST(test_pieces_and_digests)
+{
+	t_read_all(t_sizes, sizeof t_sizes / sizeof t_sizes[0]);
+}
+END_TEST
+
+/* On one CPU the two sides do not spin; the result is the same. */
+START_TEST(test_one_cpu)
+{
+	cpu_set_t old, one;
+	ck_assert_int_eq(sched_getaffinity(0, sizeof old, &old), 0);
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &old)) {
+			CPU_SET(c, &one);
+			break;
+		}
+	ck_assert_int_eq(sched_setaffinity(0, sizeof one, &one), 0);
+	t_read_all(t_sizes, sizeof t_sizes / sizeof t_sizes[0]);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof old, &old), 0);
 }
 END_TEST
 
 START_TEST(test_no_attachments)
 {
-	struct hashtap *h = hashtap_start(0);
+	struct hashtap *h = hashtap_start(NULL, 0);
 	unsigned char d[1][SHA256_DIGEST_LEN];
 	ck_assert(hashtap_finish(h, d));
 }
 END_TEST
 
-/* A write that stops early (an attachment not ended) or chunks out of order
- * give no digests. */
-START_TEST(test_incomplete_refused)
+/* A write that stops early gives no digests, and the thread (which may be
+ * waiting for room) still stops. */
+START_TEST(test_stopped_early)
 {
+	size_t n = 4 * MIME_SOURCE_MAX;
+	unsigned char *data = t_random(n, 9);
+	int fds[2] = {t_file(data, n), t_file(data, 10)};
 	unsigned char d[2][SHA256_DIGEST_LEN];
-	struct hashtap *h = hashtap_start(2);
-	const struct mime_tap *tap = hashtap_mime(h);
-	tap->chunk(tap->ctx, 0, "abc", 3);
-	tap->chunk(tap->ctx, 0, NULL, 0);
-	tap->chunk(tap->ctx, 1, "de", 2);
-	tap->wait(tap->ctx, 2);
+	struct hashtap *h = hashtap_start(fds, 2);
+	const void *p;
+	ck_assert_int_eq(hashtap_source(h)->next(hashtap_source(h)->ctx, 0, &p), MIME_SOURCE_MAX);
+	usleep(20000); /* let the thread fill every slot and wait */
 	ck_assert(!hashtap_finish(h, d));
-
-	h = hashtap_start(2);
-	tap = hashtap_mime(h);
-	tap->chunk(tap->ctx, 1, "abc", 3);
-	tap->chunk(tap->ctx, 1, NULL, 0);
-	tap->chunk(tap->ctx, 0, NULL, 0);
-	ck_assert(!hashtap_finish(h, d));
+	h = hashtap_start(fds, 2);
+	ck_assert(!hashtap_finish(h, d)); /* nothing taken at all */
+	close(fds[0]);
+	close(fds[1]);
+	free(data);
 }
 END_TEST
 
-/* mime_write() with a recording tap: the pieces are the attachments'
- * bytes in order, each attachment ends with a NULL mark, and a buffer
- * handed over as piece j comes back as a later piece only after a wait()
- * for j or later. */
-struct t_live {
+/* A read error reaches next() with its errno; asking for the wrong
+ * attachment is refused, not waited on. */
+START_TEST(test_errors)
+{
+	unsigned char d[2][SHA256_DIGEST_LEN];
+	int dir = open("/tmp", O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(dir, 0);
+	int fds[2] = {dir, dir};
+	struct hashtap *h = hashtap_start(fds, 2);
+	const struct mime_source *src = hashtap_source(h);
 	const void *p;
-	uint64_t seq;
-};
+	errno = 0;
+	ck_assert_int_eq(src->next(src->ctx, 0, &p), -1);
+	ck_assert_int_eq(errno, EISDIR);
+	ck_assert(!hashtap_finish(h, d));
+	close(dir);
 
-struct t_rec {
-	unsigned char *seen[3];
-	size_t len[3];
-	size_t ends;
-	uint64_t seq, waited; /* waited: pieces 0..waited-1 released */
-	struct t_live live[64];
-	size_t nlive;
-	bool violated;
-};
-
-static void t_rec_chunk(void *ctx, size_t att, const void *data, size_t len)
-{
-	struct t_rec *r = ctx;
-	if (!data) {
-		ck_assert_uint_eq(att, r->ends);
-		r->ends++;
-		r->seq++;
-		return;
-	}
-	ck_assert_uint_eq(att, r->ends);
-	for (size_t i = 0; i < r->nlive; i++)
-		if (r->live[i].p == data && r->live[i].seq >= r->waited)
-			r->violated = true;
-	if (r->nlive < 64)
-		r->live[r->nlive++] = (struct t_live){data, r->seq};
-	r->seen[att] = realloc(r->seen[att], r->len[att] + len);
-	memcpy(r->seen[att] + r->len[att], data, len);
-	r->len[att] += len;
-	r->seq++;
+	unsigned char data[100] = {1, 2, 3};
+	fds[0] = t_file(data, sizeof data);
+	fds[1] = t_file(data, sizeof data);
+	h = hashtap_start(fds, 2);
+	src = hashtap_source(h);
+	errno = 0;
+	ck_assert_int_eq(src->next(src->ctx, 1, &p), -1);
+	ck_assert_int_eq(errno, EPROTO);
+	ck_assert(!hashtap_finish(h, d));
+	/* Past the last attachment. */
+	h = hashtap_start(fds, 1);
+	src = hashtap_source(h);
+	ck_assert_int_eq(src->next(src->ctx, 0, &p), 100);
+	ck_assert_int_eq(src->next(src->ctx, 0, &p), 0);
+	ck_assert_int_eq(src->next(src->ctx, 1, &p), -1);
+	ck_assert(!hashtap_finish(h, d));
+	close(fds[0]);
+	close(fds[1]);
 }
+END_TEST
 
-static void t_rec_wait(void *ctx, uint64_t seq)
-{
-	struct t_rec *r = ctx;
-	if (seq + 1 > r->waited)
-		r->waited = seq + 1;
-}
-
-START_TEST(test_mime_tap_contract)
+/* mime_write() with a hashtap as its source writes the same bytes as with
+ * its own reads. */
+START_TEST(test_mime_same_bytes)
 {
 	size_t sizes[3] = {500000, 0, 200000};
 	struct mime_attachment att[3];
 	unsigned char *data[3];
-	char path[] = "/tmp/test-hashtap.XXXXXX";
+	int fds[3];
 	for (int i = 0; i < 3; i++) {
 		data[i] = t_random(sizes[i], (unsigned)(i + 3));
-		int fd = mkstemp(path);
-		ck_assert_int_ge(fd, 0);
-		unlink(path);
-		memcpy(path + strlen(path) - 6, "XXXXXX", 6);
-		ck_assert(write(fd, data[i], sizes[i]) == (ssize_t)sizes[i]);
-		att[i] = (struct mime_attachment){
-		    .fd = fd, .filename = "a.png", .content_type = "image/png", .size = sizes[i]};
+		fds[i] = t_file(data[i], sizes[i]);
+		att[i] = (struct mime_attachment){.fd = fds[i],
+		                                  .filename = "a.png",
+		                                  .content_type = "image/png",
+		                                  .size = sizes[i]};
 	}
-	struct t_rec rec = {0};
-	struct mime_tap tap = {.chunk = t_rec_chunk, .wait = t_rec_wait, .ctx = &rec};
 	struct mime_message m = {
 	    .from_addr = "a@example.com",
 	    .to_addr = "support@okx.com",
@@ -188,21 +216,28 @@ START_TEST(test_mime_tap_contract)
 	    .body_len = 2,
 	    .attachments = att,
 	    .nattachments = 3,
-	    .tap = &tap,
+	    .boundary = "=_fixed",
 	};
-	FILE *out = fopen("/dev/null", "w");
+	char *plain = NULL, *tapped = NULL;
+	size_t plain_len = 0, tapped_len = 0;
+	FILE *out = open_memstream(&plain, &plain_len);
 	char *err = NULL;
 	ck_assert_int_eq(mime_write(out, &m, &err), MIME_EOK);
 	fclose(out);
-	ck_assert(!rec.violated);
-	ck_assert_uint_eq(rec.ends, 3);
-	ck_assert_uint_eq(rec.waited, rec.seq); /* everything released at the end */
+	struct hashtap *h = hashtap_start(fds, 3);
+	m.source = hashtap_source(h);
+	out = open_memstream(&tapped, &tapped_len);
+	ck_assert_int_eq(mime_write(out, &m, &err), MIME_EOK);
+	fclose(out);
+	unsigned char d[3][SHA256_DIGEST_LEN];
+	ck_assert(hashtap_finish(h, d));
+	ck_assert_uint_eq(plain_len, tapped_len);
+	ck_assert(memcmp(plain, tapped, plain_len) == 0);
+	free(plain);
+	free(tapped);
 	for (int i = 0; i < 3; i++) {
-		ck_assert_uint_eq(rec.len[i], sizes[i]);
-		ck_assert(sizes[i] == 0 || memcmp(rec.seen[i], data[i], sizes[i]) == 0);
-		free(rec.seen[i]);
+		close(fds[i]);
 		free(data[i]);
-		close(att[i].fd);
 	}
 }
 END_TEST
@@ -212,10 +247,12 @@ static Suite *hashtap_suite(void)
 	Suite *s = suite_create("hashtap");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_digests_match);
+	tcase_add_test(tc, test_pieces_and_digests);
+	tcase_add_test(tc, test_one_cpu);
 	tcase_add_test(tc, test_no_attachments);
-	tcase_add_test(tc, test_incomplete_refused);
-	tcase_add_test(tc, test_mime_tap_contract);
+	tcase_add_test(tc, test_stopped_early);
+	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_mime_same_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }
