@@ -22,7 +22,6 @@
 #include "spool.h"
 #include "ticket.h"
 #include "ticket_ini.h"
-#include "transport.h"
 #include "util.h"
 #include "validate.h"
 
@@ -826,7 +825,7 @@ static void main_report(const struct deliver_outcome *out, const char *id, const
 	}
 }
 
-static int main_send_spooled(struct main_run *r)
+static int main_send(struct main_run *r)
 {
 	struct spool *s = NULL;
 	char *err = NULL;
@@ -894,17 +893,6 @@ static int main_send_spooled(struct main_run *r)
 	deliver_outcome_finish(&out);
 	free(id);
 	spool_free(s);
-	return status;
-}
-
-/* Sends r's message. libcurl and OpenSSL are set up on the side while the
- * message is written to the outbox; that thread is always joined before
- * returning, whatever the path (the process may exit right after). */
-static int main_send(struct main_run *r)
-{
-	transport_warm_up();
-	int status = main_send_spooled(r);
-	transport_warm_up_join();
 	return status;
 }
 

@@ -6,7 +6,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
@@ -804,52 +803,6 @@ static void transport_session_finish(struct transport_session *s)
 	strbuf_finish(&s->reply);
 }
 
-/* libcurl's global state (and OpenSSL's, through it). Set up when first
- * needed rather than at start-up: initialising OpenSSL was a tenth of a dry
- * run's instructions. Once per process; never cleaned up, the process ends
- * soon after. transport_warm_up() may start it on a thread of its own while
- * the message is being written; whoever comes next waits for that. */
-static struct {
-	bool started; /* the warm-up thread exists and is not joined */
-	bool done;
-	bool ok;
-	pthread_t thread;
-} transport_global;
-
-static void *transport_warm_up_main(void *arg)
-{
-	(void)arg;
-	transport_global.ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-	return NULL;
-}
-
-void transport_warm_up(void)
-{
-	if (transport_global.started || transport_global.done)
-		return;
-	if (pthread_create(&transport_global.thread, NULL, transport_warm_up_main, NULL) == 0)
-		transport_global.started = true;
-}
-
-void transport_warm_up_join(void)
-{
-	if (!transport_global.started)
-		return;
-	pthread_join(transport_global.thread, NULL);
-	transport_global.started = false;
-	transport_global.done = true;
-}
-
-static bool transport_global_init(void)
-{
-	transport_warm_up_join();
-	if (!transport_global.done) {
-		transport_global.ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-		transport_global.done = true;
-	}
-	return transport_global.ok;
-}
-
 enum transport_status transport_send(const struct transport_config *c, const char *from,
                                      const char *to, int message_fd, struct transport_result *res)
 {
@@ -876,10 +829,15 @@ enum transport_status transport_send(const struct transport_config *c, const cha
 	s.block_s = limit > 0 ? limit : TRANSPORT_BLOCK_S;
 	s.tls = u.smtps;
 	s.plain = u.plain;
-	if (!transport_global_init()) {
+	/* Here rather than at start-up: initialising OpenSSL was a tenth of a
+	 * dry run's instructions. Once per process; never cleaned up, the
+	 * process ends soon after. */
+	static bool global_done;
+	if (!global_done && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		st = transport_fail(res, TRANSPORT_ECONFIG, false, "%s", _("out of memory"));
 		goto out;
 	}
+	global_done = true;
 	h = curl_easy_init();
 	rcpt = curl_slist_append(NULL, to);
 	if (!h || !rcpt) {

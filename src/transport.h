@@ -90,15 +90,6 @@ void transport_result_finish(struct transport_result *r);
  * brackets); CR, LF, NUL, other controls, spaces and <> are refused before
  * connecting. res must be initialised; it is filled in either way.
  * Returns res->status. */
-/* Starts setting up libcurl and its TLS library on a thread of its own, so
- * that it is ready when transport_send() needs it (about half a
- * millisecond, while the message is still being written).
- * transport_warm_up_join() must be called before the process exits if
- * transport_send() may not have been (it waits; without a warm-up it does
- * nothing). */
-void transport_warm_up(void);
-void transport_warm_up_join(void);
-
 enum transport_status transport_send(const struct transport_config *c, const char *from,
                                      const char *to, int message_fd, struct transport_result *res);
 
