@@ -36,8 +36,8 @@
 /* Base64 body and attachment lines: 76 characters from 57 bytes. */
 #define MIME_B64_LINE_IN  57
 #define MIME_B64_LINE_OUT 76
-/* Attachment chunk: 3448 lines of 57 bytes = 196536 bytes (192 KiB). */
-#define MIME_CHUNK_LINES 3448
+/* Attachment chunk: 2048 lines of 57 bytes = 116736 bytes (114 KiB). */
+#define MIME_CHUNK_LINES 2048
 #define MIME_CHUNK_IN    (MIME_CHUNK_LINES * MIME_B64_LINE_IN)
 #define MIME_CHUNK_OUT   (MIME_CHUNK_LINES * (MIME_B64_LINE_OUT + 2))
 _Static_assert(MIME_CHUNK_IN == MIME_SOURCE_MAX && MIME_B64_LINE_IN == MIME_SOURCE_UNIT,

@@ -37,7 +37,7 @@ struct mime_attachment {
  * MIME_SOURCE_UNIT-byte lines, and none is longer than MIME_SOURCE_MAX. A
  * piece stays valid until the next call. */
 #define MIME_SOURCE_UNIT 57
-#define MIME_SOURCE_MAX  196536 /* the longest piece: 3448 lines */
+#define MIME_SOURCE_MAX  116736 /* the longest piece: 2048 lines */
 struct mime_source {
 	ssize_t (*next)(void *ctx, size_t attachment, const void **data);
 	void *ctx;
