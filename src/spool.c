@@ -347,12 +347,16 @@ static enum spool_status spool_journal_load(struct spool *s, struct spool_journa
 		return SPOOL_EIO;
 	}
 	char *line = data;
+	size_t cap = 0;
 	for (char *nl; (nl = memchr(line, '\n', len - (size_t)(line - data))); line = nl + 1) {
 		*nl = '\0';
 		struct spool_jrec r;
 		if (!spool_jrec_parse(line, &r))
 			continue;
-		j->v = xrealloc(j->v, (j->n + 1) * sizeof *j->v);
+		if (j->n == cap) { /* doubling: a long journal is read in linear time */
+			cap = cap ? 2 * cap : 64;
+			j->v = xrealloc(j->v, cap * sizeof *j->v);
+		}
 		j->v[j->n++] = r;
 	}
 	free(data);
@@ -1364,12 +1368,16 @@ static enum spool_status spool_history_load(struct spool *s, struct spool_histor
 		return SPOOL_EIO;
 	}
 	char *line = data;
+	size_t cap = 0;
 	for (char *nl; (nl = memchr(line, '\n', len - (size_t)(line - data))); line = nl + 1) {
 		*nl = '\0';
 		struct spool_history_entry e;
 		if (!spool_history_parse(line, &e))
 			continue;
-		*v_out = xrealloc(*v_out, (*n_out + 1) * sizeof **v_out);
+		if (*n_out == cap) { /* doubling, as for the journal */
+			cap = cap ? 2 * cap : 64;
+			*v_out = xrealloc(*v_out, cap * sizeof **v_out);
+		}
 		(*v_out)[(*n_out)++] = e;
 	}
 	free(data);
