@@ -5,7 +5,9 @@
 #include "util.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
@@ -21,6 +23,143 @@
 #include <unistd.h>
 
 extern char **environ;
+
+/* libcurl is opened with dlopen() when a message is to be sent, not linked:
+ * with the thirty-odd libraries it pulls in (OpenSSL, GnuTLS and Kerberos
+ * through LDAP, ...) it was three quarters of every run's start-up, dry
+ * runs included. transport_preload() opens it on a thread of its own while
+ * the message is prepared. <curl/curl.h> still gives the types. */
+static struct {
+	void *handle;
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+	CURLU *(*url)(void);
+	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
+	CURLUcode (*url_get)(CURLU *, CURLUPart, char **, unsigned int);
+	void (*url_cleanup)(CURLU *);
+	void (*free)(void *);
+	curl_version_info_data *(*version_info)(CURLversion);
+} tc;
+
+static struct {
+	bool tried;       /* transport_curl_open() ran */
+	char error[256];  /* why it failed */
+	bool thread_live; /* the preloading thread exists and is not joined */
+	bool atexit_set;
+	pthread_t thread;
+} tc_load;
+
+#define TRANSPORT_LIBCURL "libcurl.so.4"
+
+static void transport_curl_open(void)
+{
+	tc_load.tried = true;
+	/* RTLD_LAZY: binding every function of thirty libraries up front took
+	 * longer than the few that a send calls. */
+	void *h = dlopen(TRANSPORT_LIBCURL, RTLD_LAZY | RTLD_LOCAL);
+	if (!h) {
+		const char *e = dlerror();
+		snprintf(tc_load.error, sizeof tc_load.error, "%s",
+		         e ? e : TRANSPORT_LIBCURL ": cannot load");
+		return;
+	}
+	/* A function pointer from dlsym()'s void *, copied as bytes (POSIX
+	 * requires the two to have the same representation). */
+	struct {
+		const char *name;
+		void *dst;
+	} syms[] = {
+	    {"curl_global_init", &tc.global_init},
+	    {"curl_easy_init", &tc.easy_init},
+	    {"curl_easy_setopt", &tc.easy_setopt},
+	    {"curl_easy_perform", &tc.easy_perform},
+	    {"curl_easy_getinfo", &tc.easy_getinfo},
+	    {"curl_easy_cleanup", &tc.easy_cleanup},
+	    {"curl_easy_strerror", &tc.easy_strerror},
+	    {"curl_slist_append", &tc.slist_append},
+	    {"curl_slist_free_all", &tc.slist_free_all},
+	    {"curl_url", &tc.url},
+	    {"curl_url_set", &tc.url_set},
+	    {"curl_url_get", &tc.url_get},
+	    {"curl_url_cleanup", &tc.url_cleanup},
+	    {"curl_free", &tc.free},
+	    {"curl_version_info", &tc.version_info},
+	};
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(syms); i++) {
+		void *fn = dlsym(h, syms[i].name);
+		if (!fn) {
+			const char *e = dlerror();
+			snprintf(tc_load.error, sizeof tc_load.error, "%s",
+			         e ? e : TRANSPORT_LIBCURL ": a symbol is missing");
+			dlclose(h);
+			memset(&tc, 0, sizeof tc);
+			return;
+		}
+		memcpy(syms[i].dst, &fn, sizeof fn);
+	}
+	tc.handle = h;
+}
+
+static void *transport_preload_main(void *arg)
+{
+	(void)arg;
+	transport_curl_open();
+	return NULL;
+}
+
+static void transport_preload_join(void)
+{
+	if (!tc_load.thread_live)
+		return;
+	pthread_join(tc_load.thread, NULL);
+	tc_load.thread_live = false;
+}
+
+void transport_preload(void)
+{
+	if (tc_load.tried || tc_load.thread_live)
+		return;
+	/* exit() must not tear the process down under a dlopen() in progress. */
+	if (!tc_load.atexit_set) {
+		if (atexit(transport_preload_join) != 0)
+			return;
+		tc_load.atexit_set = true;
+	}
+	if (pthread_create(&tc_load.thread, NULL, transport_preload_main, NULL) == 0)
+		tc_load.thread_live = true;
+}
+
+void transport_preload_wait(void)
+{
+	transport_preload_join();
+}
+
+/* libcurl, opened (waiting for the preloading thread, or now). NULL, or why
+ * it cannot be (static). */
+static const char *transport_curl_ready(void)
+{
+	transport_preload_join();
+	if (!tc_load.tried)
+		transport_curl_open();
+	return tc.handle ? NULL : tc_load.error;
+}
+
+const char *transport_curl_version(const char **tls_out)
+{
+	*tls_out = NULL;
+	if (transport_curl_ready())
+		return NULL;
+	curl_version_info_data *cv = tc.version_info(CURLVERSION_NOW);
+	*tls_out = cv->ssl_version;
+	return cv->version;
+}
 
 /* libcurl reads the message in chunks this large: its default, as curl -T
  * uses. Larger chunks saved nothing measurable on loopback, and libcurl
@@ -251,14 +390,14 @@ static enum transport_status transport_check_url(const struct transport_config *
 {
 	if (!c->url || !*c->url)
 		return transport_fail(res, TRANSPORT_ECONFIG, false, _("no SMTP server URL"));
-	CURLU *h = curl_url();
+	CURLU *h = tc.url();
 	char *scheme = NULL, *userinfo = NULL;
 	enum transport_status st = TRANSPORT_OK;
 	if (!h)
 		return transport_fail(res, TRANSPORT_ECONFIG, false, "%s", _("out of memory"));
-	if (curl_url_set(h, CURLUPART_URL, c->url, 0) != CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_HOST, &u->host, 0) != CURLUE_OK) {
+	if (tc.url_set(h, CURLUPART_URL, c->url, 0) != CURLUE_OK ||
+	    tc.url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    tc.url_get(h, CURLUPART_HOST, &u->host, 0) != CURLUE_OK) {
 		st = transport_fail(res, TRANSPORT_ECONFIG, false,
 		                    _("%s: not a valid smtps:// or smtp:// URL"), c->url);
 		goto out;
@@ -268,7 +407,7 @@ static enum transport_status transport_check_url(const struct transport_config *
 		                    _("%s: the URL must start with smtps:// or smtp://"), c->url);
 		goto out;
 	}
-	if (curl_url_get(h, CURLUPART_USER, &userinfo, 0) == CURLUE_OK) {
+	if (tc.url_get(h, CURLUPART_USER, &userinfo, 0) == CURLUE_OK) {
 		st = transport_fail(res, TRANSPORT_ECONFIG, false,
 		                    _("the SMTP URL must not contain a user name or password; "
 		                      "configure them separately"));
@@ -277,9 +416,9 @@ static enum transport_status transport_check_url(const struct transport_config *
 	u->smtps = strcmp(scheme, "smtps") == 0;
 	u->plain = !u->smtps && c->allow_plain_loopback && transport_host_is_loopback(u->host);
 out:
-	curl_free(scheme);
-	curl_free(userinfo);
-	curl_url_cleanup(h);
+	tc.free(scheme);
+	tc.free(userinfo);
+	tc.url_cleanup(h);
 	return st;
 }
 
@@ -673,7 +812,7 @@ static enum transport_status transport_classify(struct transport_session *s, CUR
                                                 const char *from, const char *to,
                                                 struct transport_result *res)
 {
-	const char *detail = *errbuf ? errbuf : curl_easy_strerror(rc);
+	const char *detail = *errbuf ? errbuf : tc.easy_strerror(rc);
 	/* only a refusal is the reply to the failed step; a 354 or 220
 	 * before a lost connection is not */
 	if (s->reply_code >= 400) {
@@ -712,7 +851,7 @@ static enum transport_status transport_classify(struct transport_session *s, CUR
 		/* Lost, or timed out, without a reply. After 354 the final dot
 		 * went out only if the whole body did and no send failed. */
 		curl_off_t sent = 0;
-		curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &sent);
+		tc.easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &sent);
 		bool dot_sent = s->step == TRANSPORT_STEP_BODY && s->eof &&
 		                rc != CURLE_SEND_ERROR && (s->size < 0 || sent >= s->size);
 		if (dot_sent)
@@ -739,43 +878,43 @@ static void transport_setopts(CURL *h, const struct transport_config *c,
                               struct curl_slist *rcpt, char *errbuf, const char *from, long setup_s,
                               long reply_s)
 {
-	curl_easy_setopt(h, CURLOPT_URL, c->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_USE_SSL, (long)(u->plain ? CURLUSESSL_NONE : CURLUSESSL_ALL));
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	tc.easy_setopt(h, CURLOPT_URL, c->url);
+	tc.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	tc.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	tc.easy_setopt(h, CURLOPT_USE_SSL, (long)(u->plain ? CURLUSESSL_NONE : CURLUSESSL_ALL));
+	tc.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	tc.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	tc.easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (c->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+		tc.easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 	if (c->user) {
-		curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
+		tc.easy_setopt(h, CURLOPT_USERNAME, c->user);
 		if (c->oauth2) {
-			curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c->secret);
-			curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+			tc.easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c->secret);
+			tc.easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
 		} else {
-			curl_easy_setopt(h, CURLOPT_PASSWORD, c->secret);
+			tc.easy_setopt(h, CURLOPT_PASSWORD, c->secret);
 		}
 	}
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	tc.easy_setopt(h, CURLOPT_MAIL_FROM, from);
+	tc.easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	tc.easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	if (s->size >= 0)
-		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)s->size);
-	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, (long)TRANSPORT_CHUNK);
-	curl_easy_setopt(h, CURLOPT_READFUNCTION, transport_read_cb);
-	curl_easy_setopt(h, CURLOPT_READDATA, s);
+		tc.easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)s->size);
+	tc.easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, (long)TRANSPORT_CHUNK);
+	tc.easy_setopt(h, CURLOPT_READFUNCTION, transport_read_cb);
+	tc.easy_setopt(h, CURLOPT_READDATA, s);
 	/* the debug callback sees the dialogue; verbose output itself goes
 	 * nowhere but there, and AUTH lines are never printed */
-	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, transport_debug_cb);
-	curl_easy_setopt(h, CURLOPT_DEBUGDATA, s);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, transport_xferinfo_cb);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, s);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, setup_s);
-	curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, reply_s);
-	curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+	tc.easy_setopt(h, CURLOPT_VERBOSE, 1L);
+	tc.easy_setopt(h, CURLOPT_DEBUGFUNCTION, transport_debug_cb);
+	tc.easy_setopt(h, CURLOPT_DEBUGDATA, s);
+	tc.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	tc.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, transport_xferinfo_cb);
+	tc.easy_setopt(h, CURLOPT_XFERINFODATA, s);
+	tc.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, setup_s);
+	tc.easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, reply_s);
+	tc.easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
 }
 
 static void transport_session_init(struct transport_session *s, const struct transport_config *c,
@@ -816,6 +955,12 @@ enum transport_status transport_send(const struct transport_config *c, const cha
 
 	transport_result_finish(res);
 	transport_session_init(&s, c, message_fd);
+	const char *why = transport_curl_ready();
+	if (why) {
+		st = transport_fail(res, TRANSPORT_ECONFIG, false,
+		                    _("libcurl cannot be loaded: %s"), why);
+		goto out;
+	}
 	if ((st = transport_check_config(c, from, to, res)) != TRANSPORT_OK)
 		goto out;
 	if ((st = transport_check_url(c, &u, res)) != TRANSPORT_OK)
@@ -833,13 +978,13 @@ enum transport_status transport_send(const struct transport_config *c, const cha
 	 * dry run's instructions. Once per process; never cleaned up, the
 	 * process ends soon after. */
 	static bool global_done;
-	if (!global_done && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (!global_done && tc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		st = transport_fail(res, TRANSPORT_ECONFIG, false, "%s", _("out of memory"));
 		goto out;
 	}
 	global_done = true;
-	h = curl_easy_init();
-	rcpt = curl_slist_append(NULL, to);
+	h = tc.easy_init();
+	rcpt = tc.slist_append(NULL, to);
 	if (!h || !rcpt) {
 		st = transport_fail(res, TRANSPORT_ECONFIG, false, "%s", _("out of memory"));
 		goto out;
@@ -847,7 +992,7 @@ enum transport_status transport_send(const struct transport_config *c, const cha
 	transport_setopts(h, c, &u, &s, rcpt, errbuf, from,
 	                  limit > 0 ? limit : TRANSPORT_GREETING_S,
 	                  limit > 0 ? limit : TRANSPORT_REPLY_S);
-	CURLcode rc = curl_easy_perform(h);
+	CURLcode rc = tc.easy_perform(h);
 	if (s.drawn)
 		fputc('\n', stderr);
 	if (rc == CURLE_OK) {
@@ -860,9 +1005,11 @@ enum transport_status transport_send(const struct transport_config *c, const cha
 	}
 out:
 	/* curl_easy_cleanup() may still send QUIT through the callbacks */
-	curl_easy_cleanup(h);
-	curl_slist_free_all(rcpt);
-	curl_free(u.host);
+	if (tc.handle) {
+		tc.easy_cleanup(h);
+		tc.slist_free_all(rcpt);
+		tc.free(u.host);
+	}
 	transport_session_finish(&s);
 	return st;
 }

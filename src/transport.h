@@ -90,6 +90,18 @@ void transport_result_finish(struct transport_result *r);
  * brackets); CR, LF, NUL, other controls, spaces and <> are refused before
  * connecting. res must be initialised; it is filled in either way.
  * Returns res->status. */
+/* libcurl is loaded with dlopen() when first needed. For a run that will
+ * send over SMTP, this starts loading it on a thread of its own, so that it
+ * is ready by the time the message is (the thread is joined before use and
+ * at exit()). */
+void transport_preload(void);
+/* Waits for that thread, if there is one (for a process ending with
+ * _exit()). */
+void transport_preload_wait(void);
+/* libcurl's version, and its TLS library's in *tls_out (may be NULL); NULL
+ * when libcurl cannot be loaded. For --version. */
+const char *transport_curl_version(const char **tls_out);
+
 enum transport_status transport_send(const struct transport_config *c, const char *from,
                                      const char *to, int message_fd, struct transport_result *res);
 
