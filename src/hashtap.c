@@ -17,6 +17,8 @@
  * is. With one CPU there is no spinning: it could only keep the other side
  * from running.
  */
+/* sched_getaffinity() and CPU_COUNT() are GNU extensions. */
+#define _GNU_SOURCE
 #include "hashtap.h"
 
 #include "util.h"
