@@ -690,9 +690,9 @@ static int main_review(struct main_run *r, bool foreign_to)
 }
 
 /* The fingerprint: recipient, subject, every field, every attachment.
- * The attachments are read ahead and hashed on a second thread (a hashtap)
- * that hands the same pieces to the encoder writing the message to the
- * outbox: each file is read once, and the hash is of the bytes sent. */
+ * The attachments are hashed on a second thread (a hashtap) from the same
+ * pieces that the encoder writes to the outbox: each file is read once,
+ * and the hash is of the bytes sent. */
 static struct spool_fingerprint *main_fingerprint_text(const struct main_run *r)
 {
 	struct spool_fingerprint *fp =
@@ -845,9 +845,12 @@ static int main_send(struct main_run *r)
 	struct spool_fingerprint *fpr = main_fingerprint_text(r);
 	size_t natt = compose_attachment_count(r->c);
 	int *fds = xcalloc(natt ? natt : 1, sizeof *fds);
-	for (size_t i = 0; i < natt; i++)
+	uint64_t *sizes = xcalloc(natt ? natt : 1, sizeof *sizes);
+	for (size_t i = 0; i < natt; i++) {
 		fds[i] = compose_attachment_fd(r->c, i);
-	struct hashtap *tap = hashtap_start(fds, natt);
+		sizes[i] = compose_attachment_size(r->c, i);
+	}
+	struct hashtap *tap = hashtap_start(fds, sizes, natt);
 	struct spool_draft *draft = NULL;
 	st = spool_enqueue(s, &draft, &err);
 	enum compose_status cs = COMPOSE_OK;
@@ -857,6 +860,7 @@ static int main_send(struct main_run *r)
 	char fp[65];
 	bool have_fp = main_fingerprint_finish(r, fpr, tap, fp);
 	free(fds);
+	free(sizes);
 	int status = -1;
 	if (st == SPOOL_EOK && cs != COMPOSE_OK) {
 		fprintf(stderr, "ticketmail: %s\n", werr ? werr : "");

@@ -43,12 +43,14 @@ static int t_file(const unsigned char *data, size_t n)
 static void t_read_all(const size_t *sizes, size_t n)
 {
 	int *fds = calloc(n ? n : 1, sizeof *fds);
+	uint64_t *sz = calloc(n ? n : 1, sizeof *sz);
 	unsigned char **data = calloc(n ? n : 1, sizeof *data);
 	for (size_t a = 0; a < n; a++) {
 		data[a] = t_random(sizes[a], (unsigned)(a * 7 + 1));
 		fds[a] = t_file(data[a], sizes[a]);
+		sz[a] = sizes[a];
 	}
-	struct hashtap *h = hashtap_start(fds, n);
+	struct hashtap *h = hashtap_start(fds, sz, n);
 	const struct mime_source *src = hashtap_source(h);
 	for (size_t a = 0; a < n; a++) {
 		size_t got = 0;
@@ -85,6 +87,7 @@ static void t_read_all(const size_t *sizes, size_t n)
 	free(d);
 	free(data);
 	free(fds);
+	free(sz);
 }
 
 static const size_t t_sizes[] = {0,
@@ -103,6 +106,9 @@ static const size_t t_sizes[] = {0,
 START_TEST(test_pieces_and_digests)
 {
 	t_read_all(t_sizes, sizeof t_sizes / sizeof t_sizes[0]);
+	size_t four[] = {8 * MIME_SOURCE_MAX + 3, 8 * MIME_SOURCE_MAX + 3, 8 * MIME_SOURCE_MAX + 3,
+	                 8 * MIME_SOURCE_MAX + 3};
+	t_read_all(four, 4);
 }
 END_TEST
 
@@ -125,7 +131,7 @@ END_TEST
 
 START_TEST(test_no_attachments)
 {
-	struct hashtap *h = hashtap_start(NULL, 0);
+	struct hashtap *h = hashtap_start(NULL, NULL, 0);
 	unsigned char d[1][SHA256_DIGEST_LEN];
 	ck_assert(hashtap_finish(h, d));
 }
@@ -138,13 +144,14 @@ START_TEST(test_stopped_early)
 	size_t n = 4 * MIME_SOURCE_MAX;
 	unsigned char *data = t_random(n, 9);
 	int fds[2] = {t_file(data, n), t_file(data, 10)};
+	uint64_t sz[2] = {n, 10};
 	unsigned char d[2][SHA256_DIGEST_LEN];
-	struct hashtap *h = hashtap_start(fds, 2);
+	struct hashtap *h = hashtap_start(fds, sz, 2);
 	const void *p;
 	ck_assert_int_eq(hashtap_source(h)->next(hashtap_source(h)->ctx, 0, &p), MIME_SOURCE_MAX);
 	usleep(20000); /* let the thread fill every slot and wait */
 	ck_assert(!hashtap_finish(h, d));
-	h = hashtap_start(fds, 2);
+	h = hashtap_start(fds, sz, 2);
 	ck_assert(!hashtap_finish(h, d)); /* nothing taken at all */
 	close(fds[0]);
 	close(fds[1]);
@@ -160,7 +167,8 @@ START_TEST(test_errors)
 	int dir = open("/tmp", O_RDONLY | O_DIRECTORY);
 	ck_assert_int_ge(dir, 0);
 	int fds[2] = {dir, dir};
-	struct hashtap *h = hashtap_start(fds, 2);
+	uint64_t sz[2] = {10, 10};
+	struct hashtap *h = hashtap_start(fds, sz, 2);
 	const struct mime_source *src = hashtap_source(h);
 	const void *p;
 	errno = 0;
@@ -172,18 +180,27 @@ START_TEST(test_errors)
 	unsigned char data[100] = {1, 2, 3};
 	fds[0] = t_file(data, sizeof data);
 	fds[1] = t_file(data, sizeof data);
-	h = hashtap_start(fds, 2);
+	sz[0] = sz[1] = sizeof data;
+	h = hashtap_start(fds, sz, 2);
 	src = hashtap_source(h);
 	errno = 0;
 	ck_assert_int_eq(src->next(src->ctx, 1, &p), -1);
 	ck_assert_int_eq(errno, EPROTO);
 	ck_assert(!hashtap_finish(h, d));
 	/* Past the last attachment. */
-	h = hashtap_start(fds, 1);
+	h = hashtap_start(fds, sz, 1);
 	src = hashtap_source(h);
 	ck_assert_int_eq(src->next(src->ctx, 0, &p), 100);
 	ck_assert_int_eq(src->next(src->ctx, 0, &p), 0);
 	ck_assert_int_eq(src->next(src->ctx, 1, &p), -1);
+	ck_assert(!hashtap_finish(h, d));
+	/* Shorter than when it was accepted: a short piece, then the end; no
+	 * digests. */
+	sz[0] = 2 * MIME_SOURCE_MAX;
+	h = hashtap_start(fds, sz, 1);
+	src = hashtap_source(h);
+	ck_assert_int_eq(src->next(src->ctx, 0, &p), 100);
+	ck_assert_int_eq(src->next(src->ctx, 0, &p), 0);
 	ck_assert(!hashtap_finish(h, d));
 	close(fds[0]);
 	close(fds[1]);
@@ -198,9 +215,11 @@ START_TEST(test_mime_same_bytes)
 	struct mime_attachment att[3];
 	unsigned char *data[3];
 	int fds[3];
+	uint64_t sz[3];
 	for (int i = 0; i < 3; i++) {
 		data[i] = t_random(sizes[i], (unsigned)(i + 3));
 		fds[i] = t_file(data[i], sizes[i]);
+		sz[i] = sizes[i];
 		att[i] = (struct mime_attachment){.fd = fds[i],
 		                                  .filename = "a.png",
 		                                  .content_type = "image/png",
@@ -224,7 +243,7 @@ START_TEST(test_mime_same_bytes)
 	char *err = NULL;
 	ck_assert_int_eq(mime_write(out, &m, &err), MIME_EOK);
 	fclose(out);
-	struct hashtap *h = hashtap_start(fds, 3);
+	struct hashtap *h = hashtap_start(fds, sz, 3);
 	m.source = hashtap_source(h);
 	out = open_memstream(&tapped, &tapped_len);
 	ck_assert_int_eq(mime_write(out, &m, &err), MIME_EOK);
@@ -235,6 +254,19 @@ START_TEST(test_mime_same_bytes)
 	ck_assert(memcmp(plain, tapped, plain_len) == 0);
 	free(plain);
 	free(tapped);
+	/* The first file expected longer than it is: mime_write() says it
+	 * shrank, and there are no digests. */
+	att[0].size = sz[0] = sizes[0] + 1000;
+	h = hashtap_start(fds, sz, 3);
+	m.source = hashtap_source(h);
+	out = open_memstream(&tapped, &tapped_len);
+	ck_assert_int_eq(mime_write(out, &m, &err), MIME_EIO);
+	fclose(out);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_msg(strstr(err, "shrank") != NULL, "%s", err);
+	free(err);
+	free(tapped);
+	ck_assert(!hashtap_finish(h, d));
 	for (int i = 0; i < 3; i++) {
 		close(fds[i]);
 		free(data[i]);
