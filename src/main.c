@@ -541,8 +541,10 @@ static int main_compose(struct main_run *r)
 	co.to_addr = r->o->to;
 	enum compose_status st = compose_prepare(r->t, r->p, &co, &r->c, &r->d);
 	/* Every attachment is typed now: libmagic's database need not stay in
-	 * memory while the message is written and sent. */
+	 * memory while the message is written and sent; libcurl can load. */
 	attach_cleanup();
+	if (!r->o->dry_run)
+		transport_preload();
 	if (st != COMPOSE_OK)
 		return main_compose_status(st);
 	/* The guide: write from the registered address, so support can match
@@ -907,6 +909,12 @@ static int main_send(struct main_run *r)
 static int main_run(struct main_run *r)
 {
 	int status = main_read_ticket(r);
+	/* A run that may send loads libcurl on a thread of its own (with
+	 * sendmail as the transport it is not used, as when it was linked):
+	 * now, unless attachments are to be typed first. libmagic is opened
+	 * with dlopen() too, and would wait for the loader's lock. */
+	if (!r->o->dry_run && ticket_attach_count(r->t) == 0)
+		transport_preload();
 	if (status == -1)
 		status = main_load_provider(r);
 	if (status != -1)
@@ -986,10 +994,6 @@ static int main_run(struct main_run *r)
 static int main_ticket(const struct main_opts *o)
 {
 	struct main_run r = {.o = o};
-	/* A run that may send: libcurl loads on the side from the start (with
-	 * sendmail as the transport it is not used, as when it was linked). */
-	if (!o->dry_run)
-		transport_preload();
 	r.t = ticket_new();
 	diags_init(&r.d);
 	r.interactive = prompt_available() && !o->yes && !o->dry_run;
