@@ -49,7 +49,7 @@ enum { HASHTAP_SLOTS = 3 };
 #define HASHTAP_PIECE ((size_t)MIME_SOURCE_MAX)
 /* How long a side spins for the other before it sleeps: longer than either
  * takes per piece (about 0.05 to 0.15 ms for 114 KiB). */
-#define HASHTAP_SPIN_NS 1000000L
+#define HASHTAP_SPIN_NS INT64_C(1000000)
 
 struct hashtap_piece {
 	size_t att;
@@ -91,11 +91,11 @@ struct hashtap {
 	_Atomic int sleepers;
 };
 
-static long hashtap_ns(void)
+static int64_t hashtap_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static inline void hashtap_pause(void)
@@ -198,7 +198,7 @@ static bool hashtap_is_read(struct hashtap *h, uint64_t k)
 static void hashtap_await(struct hashtap *h, bool (*ready)(struct hashtap *, uint64_t), uint64_t k)
 {
 	for (;;) {
-		long until = 0;
+		int64_t until = 0;
 		for (;;) {
 			if (ready(h, k) || atomic_load(&h->closing))
 				return;

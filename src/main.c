@@ -867,7 +867,9 @@ static int main_send(struct main_run *r)
 	if (st == SPOOL_EOK && cs != COMPOSE_OK) {
 		fprintf(stderr, "ticketmail: %s\n", werr ? werr : "");
 		status = main_compose_status(cs);
-	} else if (st == SPOOL_EOK && !have_fp) {
+	}
+	free(werr);
+	if (status == -1 && st == SPOOL_EOK && !have_fp) {
 		/* Cannot happen when the write succeeded; refuse rather than
 		 * record a fingerprint of half the ticket. */
 		fprintf(stderr, _("ticketmail: the attachments could not be fingerprinted\n"));

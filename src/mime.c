@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* RFC 5322 2.1.1: lines SHOULD be at most 78 characters, MUST be at most 998. */
@@ -1021,10 +1022,15 @@ static enum mime_status mime_stream_attachment(FILE *out, const struct mime_atta
 		}
 	}
 	/* One more read at the expected end: growth after a short last chunk
-	 * would otherwise go unnoticed. */
+	 * would otherwise go unnoticed. And the size now: a file cut short
+	 * while a chunk was being read can give that chunk a tail of zeros and
+	 * still the full length. */
 	unsigned char probe;
 	if (off == a->size && pread(a->fd, &probe, 1, (off_t)off) > 0)
 		off++;
+	struct stat st;
+	if (off == a->size && fstat(a->fd, &st) == 0 && (uint64_t)st.st_size != a->size)
+		off = (uint64_t)st.st_size;
 	if (off > a->size) {
 		mime_set_err(errstr, _("attachment %s grew while being sent (expected %llu bytes)"),
 		             a->filename, (unsigned long long)a->size);

@@ -124,7 +124,8 @@ static void transport_preload_join(void)
 
 void transport_preload(void)
 {
-	if (tc_load.tried || tc_load.thread_live)
+	/* thread_live first: tried is the thread's to write until it is joined. */
+	if (tc_load.thread_live || tc_load.tried)
 		return;
 	/* exit() must not tear the process down under a dlopen() in progress. */
 	if (!tc_load.atexit_set) {
