@@ -46,22 +46,12 @@ static struct {
 	int (*version)(void);
 } attach_lib;
 
-/* Loads libmagic once. Returns NULL, or dlerror()'s message (static). */
+/* Loads libmagic once. Returns NULL, or why it cannot be (see util_dlopen_syms()). */
 static const char *attach_lib_load(void)
 {
 	if (attach_lib.handle)
 		return NULL;
-	void *h = dlopen("libmagic.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		const char *e = dlerror();
-		return e ? e : "libmagic.so.1: cannot load";
-	}
-	/* A function pointer from dlsym()'s void *, copied as bytes (POSIX
-	 * requires the two to have the same representation). */
-	struct {
-		const char *name;
-		void *dst;
-	} syms[] = {
+	const struct util_sym syms[] = {
 	    {"magic_open", &attach_lib.open},
 	    {"magic_close", &attach_lib.close},
 	    {"magic_load", &attach_lib.load},
@@ -70,15 +60,12 @@ static const char *attach_lib_load(void)
 	    {"magic_error", &attach_lib.error},
 	    {"magic_version", &attach_lib.version},
 	};
-	for (size_t i = 0; i < UTIL_ARRAY_LEN(syms); i++) {
-		void *fn = dlsym(h, syms[i].name);
-		if (!fn) {
-			const char *e = dlerror();
-			dlclose(h);
-			memset(&attach_lib, 0, sizeof attach_lib);
-			return e ? e : "libmagic.so.1: a symbol is missing";
-		}
-		memcpy(syms[i].dst, &fn, sizeof fn);
+	const char *why = NULL;
+	void *h = util_dlopen_syms("libmagic.so.1", RTLD_NOW | RTLD_LOCAL, syms,
+	                           UTIL_ARRAY_LEN(syms), &why);
+	if (!h) {
+		memset(&attach_lib, 0, sizeof attach_lib);
+		return why;
 	}
 	attach_lib.handle = h;
 	return NULL;

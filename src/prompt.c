@@ -89,17 +89,7 @@ const char *prompt_load_readline(void)
 {
 	if (prompt_rl.handle)
 		return NULL;
-	void *h = dlopen("libreadline.so.8", RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		const char *e = dlerror();
-		return e ? e : "libreadline.so.8: cannot load";
-	}
-	/* Function pointers from dlsym()'s void *, copied as bytes (POSIX
-	 * requires the same representation). */
-	struct {
-		const char *name;
-		void *dst;
-	} syms[] = {
+	const struct util_sym syms[] = {
 	    {"rl_callback_handler_install", &prompt_rl.callback_handler_install},
 	    {"rl_callback_handler_remove", &prompt_rl.callback_handler_remove},
 	    {"rl_callback_read_char", &prompt_rl.callback_read_char},
@@ -114,15 +104,12 @@ const char *prompt_load_readline(void)
 	    {"rl_attempted_completion_function", &prompt_rl.attempted_completion_function},
 	    {"rl_instream", &prompt_rl.instream},
 	};
-	for (size_t i = 0; i < UTIL_ARRAY_LEN(syms); i++) {
-		void *p = dlsym(h, syms[i].name);
-		if (!p) {
-			const char *e = dlerror();
-			dlclose(h);
-			memset(&prompt_rl, 0, sizeof prompt_rl);
-			return e ? e : "libreadline.so.8: a symbol is missing";
-		}
-		memcpy(syms[i].dst, &p, sizeof p);
+	const char *why = NULL;
+	void *h = util_dlopen_syms("libreadline.so.8", RTLD_NOW | RTLD_LOCAL, syms,
+	                           UTIL_ARRAY_LEN(syms), &why);
+	if (!h) {
+		memset(&prompt_rl, 0, sizeof prompt_rl);
+		return why;
 	}
 	prompt_rl.handle = h;
 	return NULL;

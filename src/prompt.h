@@ -38,7 +38,7 @@ bool prompt_available(void);
 
 /* Opens GNU readline (libreadline.so.8) with dlopen(), once; the interview
  * does it itself when it first reads a line. Returns NULL, or why it
- * cannot be loaded (dlerror()'s message; static). */
+ * cannot be loaded (dlerror()'s message; see util_dlopen_syms()). */
 const char *prompt_load_readline(void);
 
 /* Runs the interview. With only_problems NULL it is the whole interview

@@ -63,19 +63,7 @@ static void transport_curl_open(void)
 	tc_load.tried = true;
 	/* RTLD_LAZY: binding every function of thirty libraries up front took
 	 * longer than the few that a send calls. */
-	void *h = dlopen(TRANSPORT_LIBCURL, RTLD_LAZY | RTLD_LOCAL);
-	if (!h) {
-		const char *e = dlerror();
-		snprintf(tc_load.error, sizeof tc_load.error, "%s",
-		         e ? e : TRANSPORT_LIBCURL ": cannot load");
-		return;
-	}
-	/* A function pointer from dlsym()'s void *, copied as bytes (POSIX
-	 * requires the two to have the same representation). */
-	struct {
-		const char *name;
-		void *dst;
-	} syms[] = {
+	const struct util_sym syms[] = {
 	    {"curl_global_init", &tc.global_init},
 	    {"curl_easy_init", &tc.easy_init},
 	    {"curl_easy_setopt", &tc.easy_setopt},
@@ -92,17 +80,13 @@ static void transport_curl_open(void)
 	    {"curl_free", &tc.free},
 	    {"curl_version_info", &tc.version_info},
 	};
-	for (size_t i = 0; i < UTIL_ARRAY_LEN(syms); i++) {
-		void *fn = dlsym(h, syms[i].name);
-		if (!fn) {
-			const char *e = dlerror();
-			snprintf(tc_load.error, sizeof tc_load.error, "%s",
-			         e ? e : TRANSPORT_LIBCURL ": a symbol is missing");
-			dlclose(h);
-			memset(&tc, 0, sizeof tc);
-			return;
-		}
-		memcpy(syms[i].dst, &fn, sizeof fn);
+	const char *why = NULL;
+	void *h = util_dlopen_syms(TRANSPORT_LIBCURL, RTLD_LAZY | RTLD_LOCAL, syms,
+	                           UTIL_ARRAY_LEN(syms), &why);
+	if (!h) {
+		snprintf(tc_load.error, sizeof tc_load.error, "%s", why);
+		memset(&tc, 0, sizeof tc);
+		return;
 	}
 	tc.handle = h;
 }

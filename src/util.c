@@ -1,6 +1,7 @@
 /* util.c - memory, string building and UTF-8 helpers. */
 #include "util.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -401,4 +402,30 @@ char *util_human_size(uint64_t n)
 	if (n < 1024 * 1024)
 		return xasprintf("%.1f KiB", (double)n / 1024.0);
 	return xasprintf("%.1f MiB", (double)n / (1024.0 * 1024.0));
+}
+
+void *util_dlopen_syms(const char *file, int flags, const struct util_sym *syms, size_t n,
+                       const char **why_out)
+{
+	/* dlerror()'s text does not outlive the dlclose() below: a copy. */
+	static _Thread_local char why[256];
+	void *h = dlopen(file, flags);
+	if (!h) {
+		const char *e = dlerror();
+		snprintf(why, sizeof why, "%s", e ? e : "cannot be loaded");
+		*why_out = why;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		void *p = dlsym(h, syms[i].name);
+		if (!p) {
+			const char *e = dlerror();
+			snprintf(why, sizeof why, "%s", e ? e : "a symbol is missing");
+			*why_out = why;
+			dlclose(h);
+			return NULL;
+		}
+		memcpy(syms[i].dst, &p, sizeof p);
+	}
+	return h;
 }

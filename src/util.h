@@ -83,4 +83,17 @@ int util_ascii_ncasecmp(const char *a, const char *b, size_t n);
  * longer ones. */
 size_t util_edit_distance(const char *a, const char *b);
 
+/* A library opened at run time (libcurl, libmagic, GNU readline): each
+ * symbol's address is copied into *dst, a function or object pointer
+ * (POSIX gives them the representation of dlsym()'s void *). */
+struct util_sym {
+	const char *name;
+	void *dst;
+};
+/* dlopen(file, flags) and every symbol of syms[0..n). Returns the handle;
+ * or NULL with *why_out saying why (dlerror()'s text, in a buffer of this
+ * thread's that the next failing call overwrites) and nothing left open. */
+void *util_dlopen_syms(const char *file, int flags, const struct util_sym *syms, size_t n,
+                       const char **why_out);
+
 #endif
