@@ -791,6 +791,20 @@ static void mime_b64_pairs_init(void)
 	}
 }
 
+/* Groups of 3 bytes in[from..to) of a line, by the pair table, into o;
+ * returns the new end of o. */
+static char *mime_b64_groups(const unsigned char *in, size_t from, size_t to, char *o)
+{
+	const uint16_t *pairs = mime_b64_pairs;
+	for (size_t k = from; k < to; k += 3) {
+		uint32_t v = (uint32_t)in[k] << 16 | (uint32_t)in[k + 1] << 8 | in[k + 2];
+		memcpy(o, &pairs[v >> 12], 2);
+		memcpy(o + 2, &pairs[v & 0xFFF], 2);
+		o += 4;
+	}
+	return o;
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define MIME_B64_AVX2 1
@@ -822,7 +836,6 @@ __attribute__((target("avx2"))) static size_t mime_b64_lines_avx2(const unsigned
 	const __m256i offsets =
 	    _mm256_setr_epi8(71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 65, 0, 0, 71, -4,
 	                     -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 65, 0, 0);
-	const uint16_t *pairs = mime_b64_pairs;
 	char *o = out;
 	for (size_t l = 0; l < lines; l++, in += MIME_B64_LINE_IN) {
 		for (size_t half = 0; half < 48; half += 24) {
@@ -841,12 +854,7 @@ __attribute__((target("avx2"))) static size_t mime_b64_lines_avx2(const unsigned
 			_mm256_storeu_si256((__m256i *)(void *)o, chars);
 			o += 32;
 		}
-		for (size_t k = 48; k < MIME_B64_LINE_IN; k += 3) {
-			uint32_t v = (uint32_t)in[k] << 16 | (uint32_t)in[k + 1] << 8 | in[k + 2];
-			memcpy(o, &pairs[v >> 12], 2);
-			memcpy(o + 2, &pairs[v & 0xFFF], 2);
-			o += 4;
-		}
+		o = mime_b64_groups(in, 48, MIME_B64_LINE_IN, o);
 		memcpy(o, "\r\n", 2);
 		o += 2;
 	}
@@ -864,16 +872,10 @@ static bool mime_b64_use_avx2(void)
 
 static size_t mime_b64_lines_portable(const unsigned char *in, size_t lines, char *out)
 {
-	const uint16_t *pairs = mime_b64_pairs;
 	char *o = out;
 	/* Whole lines: 19 groups of 3 bytes, then CRLF. */
 	for (size_t l = 0; l < lines; l++, in += MIME_B64_LINE_IN) {
-		for (size_t k = 0; k < MIME_B64_LINE_IN; k += 3) {
-			uint32_t v = (uint32_t)in[k] << 16 | (uint32_t)in[k + 1] << 8 | in[k + 2];
-			memcpy(o, &pairs[v >> 12], 2);
-			memcpy(o + 2, &pairs[v & 0xFFF], 2);
-			o += 4;
-		}
+		o = mime_b64_groups(in, 0, MIME_B64_LINE_IN, o);
 		memcpy(o, "\r\n", 2);
 		o += 2;
 	}
