@@ -331,36 +331,56 @@ static bool spool_jrec_parse(char *line, struct spool_jrec *r)
 	return true;
 }
 
-/* Reads the whole journal. A missing file is an empty journal; a torn last
- * line (no LF, from a crash) and malformed lines are skipped. */
-static enum spool_status spool_journal_load(struct spool *s, struct spool_journal *j, char **errstr)
+/* Reads path and parses each whole line with parse() into an array of
+ * records of size bytes, grown by doubling (a long file is read in linear
+ * time). A missing file gives none; a torn last line (no LF, from a crash)
+ * and lines that parse() refuses are skipped. */
+static enum spool_status spool_load_records(const char *path, size_t size,
+                                            bool (*parse)(char *line, void *rec), void **v_out,
+                                            size_t *n_out, char **errstr)
 {
-	j->v = NULL;
-	j->n = 0;
+	*v_out = NULL;
+	*n_out = 0;
 	char *data;
 	size_t len;
-	int err = util_read_file(s->journal, SPOOL_MAX_FILE, &data, &len);
+	int err = util_read_file(path, SPOOL_MAX_FILE, &data, &len);
 	if (err == ENOENT)
 		return SPOOL_EOK;
 	if (err) {
-		spool_err(errstr, _("cannot read %s: %s"), s->journal, strerror(err));
+		spool_err(errstr, _("cannot read %s: %s"), path, strerror(err));
 		return SPOOL_EIO;
 	}
+	unsigned char *v = NULL;
+	size_t n = 0, cap = 0;
 	char *line = data;
-	size_t cap = 0;
 	for (char *nl; (nl = memchr(line, '\n', len - (size_t)(line - data))); line = nl + 1) {
 		*nl = '\0';
-		struct spool_jrec r;
-		if (!spool_jrec_parse(line, &r))
-			continue;
-		if (j->n == cap) { /* doubling: a long journal is read in linear time */
+		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
-			j->v = xrealloc(j->v, cap * sizeof *j->v);
+			v = xrealloc(v, cap * size);
 		}
-		j->v[j->n++] = r;
+		if (parse(line, v + n * size))
+			n++;
 	}
 	free(data);
+	*v_out = v;
+	*n_out = n;
 	return SPOOL_EOK;
+}
+
+static bool spool_jrec_parse_any(char *line, void *rec)
+{
+	return spool_jrec_parse(line, rec);
+}
+
+/* Reads the whole journal (see spool_load_records()). */
+static enum spool_status spool_journal_load(struct spool *s, struct spool_journal *j, char **errstr)
+{
+	void *v;
+	enum spool_status rc =
+	    spool_load_records(s->journal, sizeof *j->v, spool_jrec_parse_any, &v, &j->n, errstr);
+	j->v = v;
+	return rc;
 }
 
 /* The latest record for id, or NULL. Belongs to j. */
@@ -1353,35 +1373,19 @@ void spool_history_free(struct spool_history_entry *entries, size_t n)
 	free(entries);
 }
 
+static bool spool_history_parse_any(char *line, void *rec)
+{
+	return spool_history_parse(line, rec);
+}
+
 static enum spool_status spool_history_load(struct spool *s, struct spool_history_entry **v_out,
                                             size_t *n_out, char **errstr)
 {
-	*v_out = NULL;
-	*n_out = 0;
-	char *data;
-	size_t len;
-	int err = util_read_file(s->history, SPOOL_MAX_FILE, &data, &len);
-	if (err == ENOENT)
-		return SPOOL_EOK;
-	if (err) {
-		spool_err(errstr, _("cannot read %s: %s"), s->history, strerror(err));
-		return SPOOL_EIO;
-	}
-	char *line = data;
-	size_t cap = 0;
-	for (char *nl; (nl = memchr(line, '\n', len - (size_t)(line - data))); line = nl + 1) {
-		*nl = '\0';
-		struct spool_history_entry e;
-		if (!spool_history_parse(line, &e))
-			continue;
-		if (*n_out == cap) { /* doubling, as for the journal */
-			cap = cap ? 2 * cap : 64;
-			*v_out = xrealloc(*v_out, cap * sizeof **v_out);
-		}
-		(*v_out)[(*n_out)++] = e;
-	}
-	free(data);
-	return SPOOL_EOK;
+	void *v;
+	enum spool_status rc = spool_load_records(s->history, sizeof **v_out,
+	                                          spool_history_parse_any, &v, n_out, errstr);
+	*v_out = v;
+	return rc;
 }
 
 enum spool_status spool_history_find(struct spool *s, const char *fingerprint,
