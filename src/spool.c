@@ -1542,41 +1542,14 @@ void spool_fingerprint_attachment_digest(struct spool_fingerprint *fp,
 	spool_fp_line(fp, "attachment", hex);
 }
 
-static void spool_fp_attachment_digest(struct spool_fingerprint *fp, struct sha256 *c)
-{
-	unsigned char d[SHA256_DIGEST_LEN];
-	sha256_final(c, d);
-	spool_fingerprint_attachment_digest(fp, d);
-}
-
 void spool_fingerprint_attachment(struct spool_fingerprint *fp, const void *data, size_t len)
 {
 	struct sha256 c;
+	unsigned char d[SHA256_DIGEST_LEN];
 	sha256_init(&c);
 	sha256_update(&c, data, len);
-	spool_fp_attachment_digest(fp, &c);
-}
-
-int spool_fingerprint_attachment_fd(struct spool_fingerprint *fp, int fd)
-{
-	struct sha256 c;
-	sha256_init(&c);
-	char buf[65536];
-	off_t off = 0;
-	for (;;) {
-		ssize_t n = pread(fd, buf, sizeof buf, off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (n == 0)
-			break;
-		sha256_update(&c, buf, (size_t)n);
-		off += n;
-	}
-	spool_fp_attachment_digest(fp, &c);
-	return 0;
+	sha256_final(&c, d);
+	spool_fingerprint_attachment_digest(fp, d);
 }
 
 void spool_fingerprint_finish(struct spool_fingerprint *fp, char hex_out[65])

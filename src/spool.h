@@ -251,8 +251,6 @@ void spool_fingerprint_attachment(struct spool_fingerprint *fp, const void *data
 /* The same, for content whose SHA-256 was taken elsewhere (a hashtap). */
 void spool_fingerprint_attachment_digest(struct spool_fingerprint *fp,
                                          const unsigned char digest[SHA256_DIGEST_LEN]);
-/* Reads fd with pread() from offset 0 to its end. Returns 0 or an errno. */
-int spool_fingerprint_attachment_fd(struct spool_fingerprint *fp, int fd);
 /* Takes ownership of fp and frees it; writes 64 hex digits and a NUL. */
 void spool_fingerprint_finish(struct spool_fingerprint *fp, char hex_out[65]);
 /* NULL is safe. */
