@@ -98,7 +98,7 @@ static void *transport_preload_main(void *arg)
 	return NULL;
 }
 
-static void transport_preload_join(void)
+void transport_preload_wait(void)
 {
 	if (!tc_load.thread_live)
 		return;
@@ -113,7 +113,7 @@ void transport_preload(void)
 		return;
 	/* exit() must not tear the process down under a dlopen() in progress. */
 	if (!tc_load.atexit_set) {
-		if (atexit(transport_preload_join) != 0)
+		if (atexit(transport_preload_wait) != 0)
 			return;
 		tc_load.atexit_set = true;
 	}
@@ -121,16 +121,11 @@ void transport_preload(void)
 		tc_load.thread_live = true;
 }
 
-void transport_preload_wait(void)
-{
-	transport_preload_join();
-}
-
 /* libcurl, opened (waiting for the preloading thread, or now). NULL, or why
  * it cannot be (static). */
 static const char *transport_curl_ready(void)
 {
-	transport_preload_join();
+	transport_preload_wait();
 	if (!tc_load.tried)
 		transport_curl_open();
 	return tc.handle ? NULL : tc_load.error;
