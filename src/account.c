@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
@@ -944,20 +945,32 @@ static void account_signals_restore(const struct sigaction *old_tstp)
 	sigaction(SIGTSTP, old_tstp, NULL);
 }
 
-/* Reads one line from stdin into buf (ACCOUNT_SECRET_MAX + 1 bytes).
- * Returns 0, EINTR (a signal), ENODATA (end of input) or EMSGSIZE. */
-static int account_read_line(char *buf, size_t *len_out)
+/* Reads one line from stdin into buf (ACCOUNT_SECRET_MAX + 1 bytes), with
+ * the prompt's signals blocked except while pselect() waits with the caller's
+ * mask *waitmask: a signal that comes before the wait stays pending until
+ * the wait starts, so it cannot be missed between a check and a blocking
+ * read(). Returns 0, EINTR (a signal), ENODATA (end of input) or EMSGSIZE. */
+static int account_read_line(char *buf, size_t *len_out, const sigset_t *waitmask)
 {
 	size_t len = 0;
 	int err = 0;
 	for (;;) {
+		fd_set in;
+		FD_ZERO(&in);
+		FD_SET(STDIN_FILENO, &in);
+		if (pselect(STDIN_FILENO + 1, &in, NULL, NULL, NULL, waitmask) < 0) {
+			if (errno == EINTR && !account_interrupted)
+				continue; /* a signal that is not ours, e.g. SIGWINCH */
+			err = account_interrupted ? EINTR : errno;
+			break;
+		}
 		char c;
 		ssize_t n = read(STDIN_FILENO, &c, 1);
 		if (n < 0) {
-			err = errno == EINTR && !account_interrupted ? 0 : errno;
-			if (err)
-				break;
-			continue;
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			err = errno;
+			break;
 		}
 		if (n == 0) {
 			err = ENODATA;
@@ -988,6 +1001,11 @@ char *account_prompt_secret(const char *prompt, char **errstr)
 	account_interrupted = 0;
 	account_saved_tio = tio;
 	account_signals_install(&old_tstp);
+	sigset_t ours, waitmask;
+	sigemptyset(&ours);
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(account_signals); i++)
+		sigaddset(&ours, account_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &ours, &waitmask);
 	tio.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
 	tio.c_lflag |= ICANON;
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &tio) == 0)
@@ -996,9 +1014,11 @@ char *account_prompt_secret(const char *prompt, char **errstr)
 	fflush(stderr);
 	char *buf = xmalloc(ACCOUNT_SECRET_MAX + 1);
 	size_t len = 0;
-	int err = account_read_line(buf, &len);
+	int err = account_read_line(buf, &len, &waitmask);
 	account_restore_tty();
 	account_signals_restore(&old_tstp);
+	/* One that came after the line was read now goes to the old handler. */
+	pthread_sigmask(SIG_SETMASK, &waitmask, NULL);
 	fputc('\n', stderr);
 	char *secret = NULL;
 	if (account_interrupted || err == EINTR)

@@ -323,7 +323,7 @@ struct hashtap *hashtap_start(const int *fds, const uint64_t *sizes, size_t n)
 		if (pthread_cond_init(&h->changed, NULL) == 0) {
 			h->spin = hashtap_multicore();
 			h->threaded = true; /* before the thread can look */
-			if (pthread_create(&h->thread, NULL, hashtap_main, h) != 0) {
+			if (util_thread_start(&h->thread, hashtap_main, h) != 0) {
 				h->threaded = false;
 				pthread_cond_destroy(&h->changed);
 			}

@@ -157,7 +157,7 @@ static void prompt_install_signals(struct sigaction *old_int, struct sigaction *
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = prompt_on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: select() must return EINTR. */
+	/* No SA_RESTART: pselect() must return EINTR. */
 	sigaction(SIGINT, &sa, old_int);
 	sigaction(SIGTERM, &sa, old_term);
 	sigaction(SIGHUP, &sa, old_hup);
@@ -176,6 +176,14 @@ static char *prompt_readline(const char *text, bool complete_paths)
 	*prompt_rl.attempted_completion_function = complete_paths ? NULL : prompt_no_completion;
 	prompt_signalled = 0;
 	prompt_install_signals(&oi, &ot, &oh);
+	/* Blocked except inside pselect(): a signal that comes just before the
+	 * wait would otherwise go unseen until the next key. */
+	sigset_t ours, waitmask;
+	sigemptyset(&ours);
+	sigaddset(&ours, SIGINT);
+	sigaddset(&ours, SIGTERM);
+	sigaddset(&ours, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &ours, &waitmask);
 	prompt_done = false;
 	prompt_got = NULL;
 	fflush(stdout);
@@ -185,7 +193,7 @@ static char *prompt_readline(const char *text, bool complete_paths)
 		FD_ZERO(&fds);
 		FILE *in = *prompt_rl.instream ? *prompt_rl.instream : stdin;
 		FD_SET(fileno(in), &fds);
-		int r = select(fileno(in) + 1, &fds, NULL, NULL, NULL);
+		int r = pselect(fileno(in) + 1, &fds, NULL, NULL, NULL, &waitmask);
 		if (prompt_signalled) {
 			prompt_rl.free_line_state();
 			prompt_rl.callback_sigcleanup();
@@ -204,6 +212,7 @@ static char *prompt_readline(const char *text, bool complete_paths)
 	sigaction(SIGINT, &oi, NULL);
 	sigaction(SIGTERM, &ot, NULL);
 	sigaction(SIGHUP, &oh, NULL);
+	pthread_sigmask(SIG_SETMASK, &waitmask, NULL);
 	if (prompt_signalled) {
 		free(prompt_got);
 		return NULL;

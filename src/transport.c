@@ -117,7 +117,7 @@ void transport_preload(void)
 			return;
 		tc_load.atexit_set = true;
 	}
-	if (pthread_create(&tc_load.thread, NULL, transport_preload_main, NULL) == 0)
+	if (util_thread_start(&tc_load.thread, transport_preload_main, NULL) == 0)
 		tc_load.thread_live = true;
 }
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,4 +429,16 @@ void *util_dlopen_syms(const char *file, int flags, const struct util_sym *syms,
 		memcpy(syms[i].dst, &p, sizeof p);
 	}
 	return h;
+}
+
+int util_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	int e = pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (e)
+		return e;
+	e = pthread_create(thread, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return e;
 }

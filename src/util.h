@@ -6,6 +6,7 @@
 #ifndef TICKETMAIL_UTIL_H
 #define TICKETMAIL_UTIL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -95,5 +96,11 @@ struct util_sym {
  * thread's that the next failing call overwrites) and nothing left open. */
 void *util_dlopen_syms(const char *file, int flags, const struct util_sym *syms, size_t n,
                        const char **why_out);
+
+/* pthread_create() for a worker that must never run a signal handler: the
+ * thread starts with every signal blocked, so that SIGINT and friends reach
+ * the main thread, whose prompts wait for them (a handler run on a worker
+ * would leave the main thread asleep in its wait). Returns 0 or an errno. */
+int util_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 #endif

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <check.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +102,33 @@ START_TEST(test_basename)
 }
 END_TEST
 
+static void *report_mask(void *arg)
+{
+	sigset_t *mask = arg;
+	pthread_sigmask(SIG_BLOCK, NULL, mask);
+	return NULL;
+}
+
+/* A worker blocks every signal (so they reach the main thread's prompts),
+ * and the caller's own mask is as it was. */
+START_TEST(test_thread_start_blocks_signals)
+{
+	sigset_t before, after, worker;
+	sigemptyset(&worker);
+	ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, NULL, &before), 0);
+	ck_assert(!sigismember(&before, SIGINT));
+	pthread_t t;
+	ck_assert_int_eq(util_thread_start(&t, report_mask, &worker), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGWINCH, SIGUSR1};
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		ck_assert_msg(sigismember(&worker, sigs[i]), "signal %d not blocked", sigs[i]);
+	ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, NULL, &after), 0);
+	ck_assert(!sigismember(&after, SIGINT));
+	ck_assert(!sigismember(&after, SIGTERM));
+}
+END_TEST
+
 static Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -113,6 +141,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_visible);
 	tcase_add_test(tc, test_edit_distance);
 	tcase_add_test(tc, test_basename);
+	tcase_add_test(tc, test_thread_start_blocks_signals);
 	suite_add_tcase(s, tc);
 	return s;
 }
