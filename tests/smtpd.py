@@ -319,6 +319,11 @@ async def serve(args):
         host=args.host, port=args.port, ssl=ctx if implicit else None,
         reuse_address=True)
     port = lsrv.sockets[0].getsockname()[1]
+    # The handlers go in before the port is announced: a test may stop the
+    # server the moment it knows the port, and must see a clean exit.
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     if args.portfile:
         tmp = args.portfile + ".tmp"
         with open(tmp, "w") as f:
@@ -326,9 +331,6 @@ async def serve(args):
         os.rename(tmp, args.portfile)
     print(port, flush=True)
 
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     loop.call_later(args.lifetime, stop.set)
     await stop.wait()
     lsrv.close()

@@ -8,8 +8,10 @@
 #include "util.h"
 
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -491,6 +493,18 @@ static pid_t prompt_child(int *master_out, int *slave_out, int res[2], bool catc
 	return pid;
 }
 
+/* Waits up to ten seconds for fd to have input: a child that failed would
+ * otherwise leave the test blocked on a terminal whose slave side it holds. */
+static void wait_input(int fd, const char *what)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int r;
+	do
+		r = poll(&p, 1, 10000);
+	while (r < 0 && errno == EINTR);
+	ck_assert_msg(r > 0, "nothing from the prompt child within 10 s (waiting for %s)", what);
+}
+
 /* Reads what the child printed on the terminal until the prompt shows. */
 static char *read_until(int master, const char *want)
 {
@@ -498,6 +512,7 @@ static char *read_until(int master, const char *want)
 	strbuf_init(&sb);
 	while (!strstr(sb.buf, want)) {
 		char buf[256];
+		wait_input(master, want);
 		ssize_t n = read(master, buf, sizeof buf);
 		ck_assert_int_gt(n, 0);
 		strbuf_add(&sb, buf, (size_t)n);
@@ -528,6 +543,7 @@ START_TEST(test_prompt_no_echo)
 	free(read_until(master, "Password: "));
 	ck_assert_int_eq(write(master, "hunter2\n", 8), 8);
 	char got[64] = "";
+	wait_input(res[0], "the answer");
 	ck_assert_int_eq(read(res[0], got, sizeof got - 1), 7);
 	ck_assert_str_eq(got, "hunter2");
 	int status;
@@ -585,6 +601,7 @@ START_TEST(test_prompt_interrupted_by_handled_signal)
 		ck_assert(WIFEXITED(status));
 		ck_assert_int_eq(WEXITSTATUS(status), 1);
 		char got[64] = "";
+		wait_input(res[0], "the result");
 		ck_assert_int_gt(read(res[0], got, sizeof got - 1), 0);
 		ck_assert_str_eq(got, "interrupted");
 		struct termios tio;
