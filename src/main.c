@@ -27,12 +27,16 @@
 #include "validate.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,6 +103,7 @@ static void main_usage(FILE *out)
 	        "                         (confirm it, or --yes; look-alikes are refused)\n"
 	        "  -n, --dry-run          print the message instead of sending it\n"
 	        "  -o, --output FILE      with --dry-run, write the message to FILE\n"
+	        "                         (- is standard output)\n"
 	        "  -y, --yes              send without asking (needed without a terminal)\n"
 	        "      --resend           send even though this ticket was sent before\n"
 	        "      --allow KIND       accept a warning of this kind (e.g. hex-64)\n"
@@ -591,20 +596,38 @@ static int main_guarded_compose(struct main_run *r)
 	}
 }
 
-/* Writes the message to path through a temporary file and a rename, so a
- * failed run leaves no partial file. */
-static int main_write_file(const struct compose *c, const char *path)
+static int main_write_stdout(const struct compose *c)
+{
+	char *err = NULL;
+	enum compose_status st = compose_write(c, stdout, &err);
+	if (err) {
+		if (st == COMPOSE_EIO)
+			fprintf(stderr, _("ticketmail: standard output: %s\n"), err);
+		else
+			fprintf(stderr, "ticketmail: %s\n", err);
+		free(err);
+	}
+	if (st == COMPOSE_OK && fflush(stdout) != 0) {
+		fprintf(stderr, _("ticketmail: standard output: %s\n"), strerror(errno));
+		return EX_IOERR;
+	}
+	return main_compose_status(st);
+}
+
+/* Writes the message to a new file beside path and renames it over path, so
+ * a failed run leaves no partial file. shown is the name the user gave. */
+static int main_write_replace(const struct compose *c, const char *path, const char *shown)
 {
 	char *tmp = xasprintf("%s.tmpXXXXXX", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
-		fprintf(stderr, _("ticketmail: %s: cannot create: %s\n"), path, strerror(errno));
+		fprintf(stderr, _("ticketmail: %s: cannot create: %s\n"), shown, strerror(errno));
 		free(tmp);
 		return EX_CANTCREAT;
 	}
 	FILE *f = fdopen(fd, "wb");
 	if (!f) {
-		fprintf(stderr, _("ticketmail: %s: cannot create: %s\n"), path, strerror(errno));
+		fprintf(stderr, _("ticketmail: %s: cannot create: %s\n"), shown, strerror(errno));
 		close(fd);
 		unlink(tmp);
 		free(tmp);
@@ -614,19 +637,23 @@ static int main_write_file(const struct compose *c, const char *path)
 	enum compose_status st = compose_write(c, f, &err);
 	int status = main_compose_status(st);
 	if (st == COMPOSE_OK && (fflush(f) != 0 || fsync(fileno(f)) != 0)) {
-		fprintf(stderr, _("ticketmail: %s: write failed: %s\n"), path, strerror(errno));
+		fprintf(stderr, _("ticketmail: %s: write failed: %s\n"), shown, strerror(errno));
 		status = EX_IOERR;
 	}
 	if (fclose(f) != 0 && status == EX_OK) {
-		fprintf(stderr, _("ticketmail: %s: write failed: %s\n"), path, strerror(errno));
+		fprintf(stderr, _("ticketmail: %s: write failed: %s\n"), shown, strerror(errno));
 		status = EX_IOERR;
 	}
 	if (err) {
-		fprintf(stderr, "ticketmail: %s\n", err);
+		/* A failed write names the file; other errors name their cause. */
+		if (st == COMPOSE_EIO)
+			fprintf(stderr, "ticketmail: %s: %s\n", shown, err);
+		else
+			fprintf(stderr, "ticketmail: %s\n", err);
 		free(err);
 	}
 	if (status == EX_OK && rename(tmp, path) != 0) {
-		fprintf(stderr, _("ticketmail: %s: cannot create: %s\n"), path, strerror(errno));
+		fprintf(stderr, _("ticketmail: %s: cannot create: %s\n"), shown, strerror(errno));
 		status = EX_CANTCREAT;
 	}
 	if (status != EX_OK)
@@ -635,19 +662,127 @@ static int main_write_file(const struct compose *c, const char *path)
 	return status;
 }
 
-static int main_write_stdout(const struct compose *c)
+/* Writes the message into what path already names (a FIFO, a terminal,
+ * /dev/null, a descriptor): it cannot be replaced, only written to. */
+static int main_write_into(const struct compose *c, const char *path)
 {
+	int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, _("ticketmail: %s: cannot open for writing: %s\n"), path,
+		        strerror(errno));
+		return EX_CANTCREAT;
+	}
+	FILE *f = fdopen(fd, "ab");
+	if (!f) {
+		fprintf(stderr, _("ticketmail: %s: cannot open for writing: %s\n"), path,
+		        strerror(errno));
+		close(fd);
+		return EX_CANTCREAT;
+	}
 	char *err = NULL;
-	enum compose_status st = compose_write(c, stdout, &err);
+	enum compose_status st = compose_write(c, f, &err);
+	int status = main_compose_status(st);
+	if (st == COMPOSE_OK && fflush(f) != 0) {
+		fprintf(stderr, _("ticketmail: %s: write failed: %s\n"), path, strerror(errno));
+		status = EX_IOERR;
+	}
+	if (fclose(f) != 0 && status == EX_OK) {
+		fprintf(stderr, _("ticketmail: %s: write failed: %s\n"), path, strerror(errno));
+		status = EX_IOERR;
+	}
 	if (err) {
-		fprintf(stderr, "ticketmail: %s\n", err);
+		if (st == COMPOSE_EIO)
+			fprintf(stderr, "ticketmail: %s: %s\n", path, err);
+		else
+			fprintf(stderr, "ticketmail: %s\n", err);
 		free(err);
 	}
-	if (st == COMPOSE_OK && fflush(stdout) != 0) {
-		fprintf(stderr, _("ticketmail: standard output: %s\n"), strerror(errno));
-		return EX_IOERR;
+	return status;
+}
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
+/* Follows path's symbolic links one at a time. *target is what the last
+ * one names (allocated; path itself when it is no link), or NULL when a
+ * link lives in /proc: /dev/stdout and /dev/fd/N lead to a descriptor's
+ * link there, whose text ("pipe:[123]") is not a path but which open()
+ * follows. Returns 0, or an errno value. */
+static int main_follow_links(const char *path, char **target)
+{
+	char *cur = xstrdup(path);
+	for (int hops = 0; hops < 40; hops++) {
+		struct stat st;
+		if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) {
+			*target = cur;
+			return 0;
+		}
+		char *dir = xstrndup(cur, (size_t)(util_basename(cur) - cur));
+		struct statfs fs;
+		if (statfs(*dir ? dir : ".", &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC) {
+			free(dir);
+			free(cur);
+			*target = NULL;
+			return 0;
+		}
+		char link[PATH_MAX];
+		ssize_t n = readlink(cur, link, sizeof link);
+		if (n < 0 || (size_t)n >= sizeof link) {
+			int e = n < 0 ? errno : ENAMETOOLONG;
+			free(dir);
+			free(cur);
+			return e;
+		}
+		link[n] = '\0';
+		char *next = link[0] == '/' ? xstrdup(link) : xasprintf("%s%s", dir, link);
+		free(dir);
+		free(cur);
+		cur = next;
 	}
-	return main_compose_status(st);
+	free(cur);
+	return ELOOP;
+}
+
+/* -o PATH. "-" is standard output. A new path or a regular file is
+ * replaced whole; through a symbolic link, the file it names is, and the
+ * link stays. What cannot be replaced (a FIFO, a character device,
+ * /dev/stdout, /dev/fd/N) is written to; a directory is refused. */
+static int main_write_file(const struct compose *c, const char *path)
+{
+	if (strcmp(path, "-") == 0)
+		return main_write_stdout(c);
+	char *target = NULL;
+	int e = main_follow_links(path, &target);
+	if (e) {
+		fprintf(stderr, _("ticketmail: %s: cannot follow the symbolic link: %s\n"), path,
+		        strerror(e));
+		return EX_CANTCREAT;
+	}
+	if (!target)
+		return main_write_into(c, path);
+	struct stat st;
+	int status;
+	if (lstat(target, &st) != 0 || S_ISREG(st.st_mode)) {
+		/* Missing (also a link's missing target), or a file. */
+		status = main_write_replace(c, target, path);
+	} else if (S_ISDIR(st.st_mode)) {
+		fprintf(stderr,
+		        _("ticketmail: %s: is a directory; give the name of a file for the "
+		          "message\n"),
+		        path);
+		status = EX_CANTCREAT;
+	} else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+		status = main_write_into(c, path);
+	} else {
+		fprintf(stderr,
+		        _("ticketmail: %s: not a file, a FIFO or a character device; the "
+		          "message is not written there\n"),
+		        path);
+		status = EX_CANTCREAT;
+	}
+	free(target);
+	return status;
 }
 
 /* ---- review and sending ------------------------------------------------- */
