@@ -255,23 +255,36 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o, bool outb
 
 /* ---- input --------------------------------------------------------------- */
 
-/* Reads the ticket from the file, --set and -a, in that order. */
-static int main_read_ticket(struct main_run *r)
+/* Keeps the exit status of the first problem found (-1: none yet). */
+static void main_first(int *status, int s)
+{
+	if (*status == -1)
+		*status = s;
+}
+
+/* Reads the ticket from the file, --set and -a, in that order, reporting
+ * every problem; returns the status of the first. *usable is false when
+ * there is nothing to check further (the ticket file cannot be read). A
+ * file with unknown keys or bad lines still gives the fields it does hold. */
+static int main_read_ticket(struct main_run *r, bool *usable)
 {
 	const struct main_opts *o = r->o;
+	int status = -1;
+	*usable = true;
 	if (o->ticket_path) {
 		int rc = ticket_ini_read(r->t, o->ticket_path, &r->d);
-		if (rc == -1)
-			return EX_NOINPUT;
-		if (rc == -2)
-			return EX_DATAERR;
-		if (prompt_is_draft(o->ticket_path))
+		if (rc == -1) {
+			status = EX_NOINPUT;
+			*usable = false;
+		} else if (rc == -2) {
+			status = EX_DATAERR;
+		} else if (prompt_is_draft(o->ticket_path)) {
 			r->draft_path = xstrdup(o->ticket_path);
+		}
 	}
-	int status = -1;
 	for (size_t i = 0; i < o->nsets; i++)
 		if (ticket_ini_set(r->t, o->sets[i], &r->d) != 0)
-			status = EX_USAGE;
+			main_first(&status, EX_USAGE);
 	if (o->provider)
 		ticket_set(r->t, TF_PROVIDER, o->provider, strlen(o->provider), NULL);
 	for (size_t i = 0; i < o->nattach; i++)
@@ -385,8 +398,9 @@ static bool main_allowed(const struct main_opts *o, const char *kind)
 }
 
 /* Scans every text field and every text attachment for secrets. Blocks
- * are errors; warnings need --allow KIND or a yes on the terminal. */
-static int main_scan_secrets(struct main_run *r, const char *smtp_secret)
+ * are errors; warnings need --allow KIND or a yes on the terminal, which is
+ * asked only when may_ask (nothing else is wrong). */
+static int main_scan_secrets(struct main_run *r, const char *smtp_secret, bool may_ask)
 {
 	struct secrets *s = NULL;
 	char *err = NULL;
@@ -442,14 +456,18 @@ static int main_scan_secrets(struct main_run *r, const char *smtp_secret)
 		diags_add(&r->d, e->severity, e->field, e->where, e->kind, "%s", e->message);
 	}
 	diags_finish(&sd);
-	if (status != -1 || !ask)
+	if (!ask)
 		return status;
-	diags_flush(stderr, &r->d);
 	if (!r->interactive) {
+		diags_flush(stderr, &r->d);
 		fprintf(stderr, _("ticketmail: not sent: accept each warning above with --allow "
 		                  "KIND once you are sure it is not a secret\n"));
 		return EX_DATAERR;
 	}
+	/* On a terminal the warnings are asked about once the rest is fixed. */
+	if (status != -1 || !may_ask)
+		return status;
+	diags_flush(stderr, &r->d);
 	bool intr = false;
 	if (!prompt_confirm(_("Are you sure none of the warnings above is a secret?"), &intr))
 		return intr ? main_interrupted(r) : EX_DATAERR;
@@ -532,11 +550,14 @@ static void main_pins(struct compose_options *co)
 		co->boundary = boundary;
 }
 
-static int main_compose(struct main_run *r)
+/* Composes the message; with check_only (an earlier check failed, perhaps
+ * validation, which the templates need) only the sender and the
+ * attachments are checked. */
+static int main_compose(struct main_run *r, bool check_only)
 {
 	compose_free(r->c);
 	r->c = NULL;
-	struct compose_options co = {0};
+	struct compose_options co = {.check_only = check_only};
 	main_pins(&co);
 	if (r->acct) {
 		co.from_addr = account_from(r->acct);
@@ -563,16 +584,18 @@ static int main_compose(struct main_run *r)
 	return -1;
 }
 
-/* Composes and scans the message. On a terminal, a field that holds a
- * secret is explained and asked again, and the ticket is checked again,
- * until it is clean: a secret must never cost the user their answers. */
-static int main_guarded_compose(struct main_run *r)
+/* Composes and scans the message; the scan runs even when composing found
+ * a problem (the sender, an attachment), so that every problem is listed.
+ * On a terminal, a field that holds a secret is explained and asked again,
+ * and the ticket is checked again, until it is clean: a secret must never
+ * cost the user their answers. With report_only (another problem was
+ * already found, which asking cannot fix), nothing is asked. */
+static int main_guarded_compose(struct main_run *r, bool report_only)
 {
 	for (;;) {
-		int status = main_compose(r);
-		if (status == -1)
-			status = main_scan_secrets(r, r->secret);
-		if (status != EX_DATAERR || !r->interactive)
+		int status = main_compose(r, report_only);
+		main_first(&status, main_scan_secrets(r, r->secret, !report_only && status == -1));
+		if (status != EX_DATAERR || !r->interactive || report_only)
 			return status;
 		struct diags ask;
 		diags_init(&ask);
@@ -818,7 +841,7 @@ static int main_review(struct main_run *r, bool foreign_to)
 			 * what is sent is always what passed the guards. */
 			int status = main_validate(r, false);
 			if (status == -1)
-				status = main_guarded_compose(r);
+				status = main_guarded_compose(r, false);
 			if (status != -1)
 				return status;
 			break;
@@ -1043,31 +1066,42 @@ static int main_send(struct main_run *r)
 	return status;
 }
 
+/* Runs every check whose input is usable, even after a problem was found,
+ * so that one run lists every problem; the exit status is that of the
+ * first problem listed (README "Exit status", ticketmail(1)). */
 static int main_run(struct main_run *r)
 {
-	int status = main_read_ticket(r);
+	bool usable = true;
+	int status = main_read_ticket(r, &usable);
 	/* A run that may send loads libcurl on a thread of its own (with
 	 * sendmail as the transport it is not used, as when it was linked):
 	 * now, unless attachments are to be typed first. libmagic is opened
 	 * with dlopen() too, and would wait for the loader's lock. */
 	if (!r->o->dry_run && ticket_attach_count(r->t) == 0)
 		transport_preload();
-	if (status == -1)
-		status = main_load_provider(r);
-	if (status != -1)
+	/* Without the ticket file there is nothing to check; on a terminal, a
+	 * file or --set that cannot be read as written is not asked about. */
+	if (!usable || (status != -1 && r->interactive))
 		return status;
+	/* Without the provider profile the fields cannot be checked. */
+	int provider_status = main_load_provider(r);
+	if (provider_status != -1) {
+		main_first(&status, provider_status);
+		return status;
+	}
 	/* Without a usable account the interview still runs: what the user
-	 * types is kept as a draft until the account is set up. */
+	 * types is kept as a draft until the account is set up. Without a
+	 * terminal the ticket is still checked. */
 	int account_status = main_load_account(r);
 	if (account_status != -1 && !r->interactive)
-		return account_status;
-	if (account_status != -1) {
+		main_first(&status, account_status);
+	else if (account_status != -1)
 		diags_flush(stdout, &r->d);
-	}
 	bool full = r->interactive && !r->o->ticket_path && r->o->nsets == 0;
-	status = main_validate(r, full);
-	if (status != -1)
-		return status;
+	int valid_status = main_validate(r, full);
+	if (valid_status != -1 && r->interactive)
+		return valid_status;
+	main_first(&status, valid_status);
 	/* A draft is often cut off before its screenshots: offer that step
 	 * again when resuming one that has none. */
 	if (r->interactive && r->draft_path && ticket_attach_count(r->t) == 0) {
@@ -1080,7 +1114,7 @@ static int main_run(struct main_run *r)
 		if (st != PROMPT_OK)
 			return main_interrupted(r);
 	}
-	if (account_status != -1) {
+	if (account_status != -1 && r->interactive) {
 		char *path = NULL;
 		if (prompt_save_draft(r->t, r->draft_path, &path) != 0)
 			return EX_CANTCREAT;
@@ -1094,8 +1128,15 @@ static int main_run(struct main_run *r)
 		return account_status;
 	}
 	bool foreign = false;
-	status = main_check_recipient(r, &foreign);
-	if (status == -1 && !r->o->dry_run &&
+	int recipient_status = main_check_recipient(r, &foreign);
+	/* On a terminal the recipient may have been asked about: the answer
+	 * (no, or Ctrl-C) ends the run. */
+	if (recipient_status != -1 && r->interactive)
+		return recipient_status;
+	main_first(&status, recipient_status);
+	/* The mail password is looked up (a command run, or a question on the
+	 * terminal) only for a ticket that can be sent. */
+	if (status == -1 && !r->o->dry_run && r->acct &&
 	    account_transport(r->acct) == ACCOUNT_TRANSPORT_SMTP) {
 		char *err = NULL;
 		r->secret = account_secret(r->acct, &err);
@@ -1106,8 +1147,7 @@ static int main_run(struct main_run *r)
 			status = EX_CONFIG;
 		}
 	}
-	if (status == -1)
-		status = main_guarded_compose(r);
+	main_first(&status, main_guarded_compose(r, status != -1));
 	if (status != -1)
 		return status;
 	if (r->o->dry_run) {
