@@ -114,7 +114,8 @@ static void main_usage(FILE *out)
 	        "\n"
 	        "Exit status: 0 done; 64 usage; 65 invalid ticket or refused by a safety\n"
 	        "check; 66 missing file; 69 refused by the server or delivery unknown;\n"
-	        "73 cannot create a file; 75 not sent yet (queued, or interview saved as a\n"
+	        "70 internal error; 73 cannot create a file; 74 cannot write the message\n"
+	        "(e.g. a full disk); 75 not sent yet (queued, or interview saved as a\n"
 	        "draft); 76 TLS failure; 77 login refused; 78 bad configuration.\n"
 	        "See ticketmail(1) and ticketmail.ini(5).\n"),
 	      out);

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# README.md against the real binary: its exit-status table and --help list
+# every status ticketmail(1) does.
+. "$TOP_DIR/tests/tap.sh"
+set -e
+readme="$TOP_DIR/README.md"
+man1="$TOP_DIR/doc/ticketmail.1"
+
+# Exit statuses: ticketmail(1)'s EXIT STATUS section is the list.
+man_codes=$(sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' "$man1" | sed -n 's/^\.BR\{0,1\} \([0-9][0-9]*\)\( .*\)\{0,1\}$/\1/p' | sort -n | tr '\n' ' ')
+readme_codes=$(sed -n '/^## Exit status/,/^## /p' "$readme" | sed -n 's/^| \([0-9][0-9]*\) |.*/\1/p' | sort -n | tr '\n' ' ')
+run env LC_ALL=C.UTF-8 LANGUAGE= "$TICKETMAIL" --lang en --help
+help_codes=$(printf '%s\n' "$out" | sed -n '/^Exit status:/,/^See /p' | sed '$d' | grep -oE '(^|[ ;:])[0-9]+ ' | tr -dc '0-9 \n' | tr -s ' \n' '\n\n' | grep . | sort -n | tr '\n' ' ')
+if [ "$(echo $man_codes | wc -w)" -ge 12 ]; then pass "ticketmail(1) lists $(echo $man_codes | wc -w) exit statuses"; else
+  fail "read ticketmail(1)'s exit statuses" "got: $man_codes"; fi
+if [ "$readme_codes" = "$man_codes" ]; then pass "README's exit-status table lists the same statuses ($readme_codes)"; else
+  fail "README's exit-status table lists the same statuses" "man: $man_codes" "README: $readme_codes"; fi
+if [ "$help_codes" = "$man_codes" ]; then pass "--help lists the same statuses ($help_codes)"; else
+  fail "--help lists the same statuses" "man: $man_codes" "--help: $help_codes"; fi
+for where in "$readme" "$man1"; do
+  if grep -q '74' "$where" && grep -qiE 'full disk|/dev/full' "$where"; then pass "$(basename "$where") says when 74 happens"; else
+    fail "$(basename "$where") says when 74 happens"; fi
+done
+
+done_testing
