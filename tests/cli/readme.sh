@@ -1,12 +1,36 @@
 #!/usr/bin/env bash
-# README.md against the real binary: its exit-status table and --help list
-# every status ticketmail(1) does.
+# README.md against the real binary: its complete ticket example works as
+# shown (saved on its own, it dry-runs), and is the example file it says it
+# is; its exit-status table and --help list every status ticketmail(1)
+# does.
 . "$TOP_DIR/tests/tap.sh"
 set -e
 readme="$TOP_DIR/README.md"
 man1="$TOP_DIR/doc/ticketmail.1"
 
-# Exit statuses: ticketmail(1)'s EXIT STATUS section is the list.
+# 1. The complete example: the first ```ini block after "A complete example".
+awk '/A complete example/ { found = 1 }
+     found && /^```ini$/ { inblock = 1; next }
+     inblock && /^```$/ { exit }
+     inblock { print }' "$readme" >"$TMP/readme-example.ini"
+if [ -s "$TMP/readme-example.ini" ]; then pass "README has a complete ticket example"; else
+  fail "README has a complete ticket example"; fi
+if cmp -s "$TMP/readme-example.ini" "$TOP_DIR/share/examples/withdrawal-en.ini"; then
+  pass "it is share/examples/withdrawal-en.ini, as README says"
+else
+  fail "it is share/examples/withdrawal-en.ini, as README says" \
+    "$(diff "$TOP_DIR/share/examples/withdrawal-en.ini" "$TMP/readme-example.ini" | head -20)"
+fi
+mkdir "$TMP/copy"
+cp "$TMP/readme-example.ini" "$TMP/copy/my-ticket.ini"
+run env TICKETMAIL_DATE=1795500000 TICKETMAIL_MESSAGE_ID='<20261125.readme@example.com>' \
+  "$TICKETMAIL" --lang en --dry-run --ticket "$TMP/copy/my-ticket.ini" -o "$TMP/copy/out.eml"
+is_rc 0 "the example, copied on its own as README shows it, dry-runs"
+if [ -n "${MIMECHECK:-}" ]; then
+  mimeok "$TMP/copy/out.eml" --expect-subject "Deposit not credited" "... into a message the oracle accepts"
+fi
+
+# 2. Exit statuses: ticketmail(1)'s EXIT STATUS section is the list.
 man_codes=$(sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' "$man1" | sed -n 's/^\.BR\{0,1\} \([0-9][0-9]*\)\( .*\)\{0,1\}$/\1/p' | sort -n | tr '\n' ' ')
 readme_codes=$(sed -n '/^## Exit status/,/^## /p' "$readme" | sed -n 's/^| \([0-9][0-9]*\) |.*/\1/p' | sort -n | tr '\n' ' ')
 run env LC_ALL=C.UTF-8 LANGUAGE= "$TICKETMAIL" --lang en --help
