@@ -2,7 +2,8 @@
 # README.md against the real binary: its complete ticket example works as
 # shown (saved on its own, it dry-runs), and is the example file it says it
 # is; its exit-status table and --help list every status ticketmail(1)
-# does.
+# does; the rule for TICKETMAIL_BOUNDARY is documented and is the one the
+# binary applies.
 . "$TOP_DIR/tests/tap.sh"
 set -e
 readme="$TOP_DIR/README.md"
@@ -45,5 +46,16 @@ for where in "$readme" "$man1"; do
   if grep -q '74' "$where" && grep -qiE 'full disk|/dev/full' "$where"; then pass "$(basename "$where") says when 74 happens"; else
     fail "$(basename "$where") says when 74 happens"; fi
 done
+
+# 3. TICKETMAIL_BOUNDARY must contain "=_": documented, and so it is.
+has "$(sed -n '/TICKETMAIL_BOUNDARY/,/^$/p' "$readme")" '`=_`' "README gives TICKETMAIL_BOUNDARY's '=_' rule"
+has "$(sed -n '/^\.B TICKETMAIL_BOUNDARY/,/^\.TP/p' "$man1")" '=_' "ticketmail(1) gives TICKETMAIL_BOUNDARY's '=_' rule"
+ex="$TOP_DIR/share/examples/withdrawal-en.ini"
+run env TICKETMAIL_BOUNDARY='tm_no_marker_0123' "$TICKETMAIL" --lang en --dry-run --ticket "$ex"
+is_rc 65 "a boundary without =_ is refused with 65"
+has "$err" '=_' "... and the message says why"
+run env TICKETMAIL_BOUNDARY='tm=_marker 0123' "$TICKETMAIL" --lang en --dry-run --ticket "$ex" -a "$TOP_DIR/share/examples/shots/error-page.png"
+is_rc 0 "a boundary with =_ and a space is used"
+has "$out" 'boundary="tm=_marker 0123"' "... as given"
 
 done_testing
