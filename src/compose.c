@@ -179,11 +179,14 @@ static void compose_fill_vars(const struct compose *c, const struct ticket *t,
 	compose_var_set(vars, "reply_time", reply ? xstrdup(reply) : NULL);
 }
 
+/* Where an attachment came from, for messages: the ticket file's line, or
+ * the path given to -a with control and direction characters made visible
+ * (validation refuses them, but the attachments are checked all the same). */
 static char *compose_where(struct ticket_origin o, const char *fallback)
 {
 	if (o.file)
 		return xasprintf("%s:%u", o.file, o.line);
-	return xstrdup(fallback);
+	return util_visible(fallback, strlen(fallback));
 }
 
 /* true when the open attachment is the file at path (same device and
@@ -221,7 +224,8 @@ static enum compose_status compose_open_attachments(struct compose *c, const str
 			diags_add(d, DIAG_ERROR, TF_ATTACHMENT, where, "attachment", "%s", err);
 			free(err);
 			free(where);
-			if (st == COMPOSE_OK || st == COMPOSE_EDATA)
+			/* The status is that of the first problem listed. */
+			if (st == COMPOSE_OK)
 				st = as == ATTACH_ENOENT   ? COMPOSE_ENOINPUT
 				     : as == ATTACH_EMAGIC ? COMPOSE_ESOFTWARE
 				                           : COMPOSE_EDATA;
@@ -333,13 +337,14 @@ enum compose_status compose_prepare(const struct ticket *t, const struct provide
 		            "an account"));
 		st = COMPOSE_EDATA;
 	}
+	/* Both checks run whatever the other found; the status is that of the
+	 * first problem listed. */
 	enum compose_status ast = compose_open_attachments(c, t, p, o->account_file, d);
 	if (st == COMPOSE_OK)
 		st = ast;
-	if (st != COMPOSE_OK) {
-		compose_free(c);
+	*out = c;
+	if (st != COMPOSE_OK || o->check_only)
 		return st;
-	}
 	struct compose_vars vars = {.n = 0};
 	compose_fill_vars(c, t, p, &vars);
 	st = compose_render(c, "subject.txt", &vars, &c->subject, d);
@@ -358,12 +363,7 @@ enum compose_status compose_prepare(const struct ticket *t, const struct provide
 			st = COMPOSE_ECONFIG;
 		}
 	}
-	if (st != COMPOSE_OK) {
-		compose_free(c);
-		return st;
-	}
-	*out = c;
-	return COMPOSE_OK;
+	return st;
 }
 
 enum compose_status compose_write(const struct compose *c, FILE *out, char **errstr)

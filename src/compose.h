@@ -12,6 +12,7 @@
 #include "ticket.h"
 
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -26,6 +27,9 @@ struct compose_options {
 	const char *account_file; /* never attached, however it is named or
 	                             linked (compared by device and inode);
 	                             may be NULL */
+	bool check_only;          /* only check the sender and the attachments
+	                             (the templates need a ticket that passed
+	                             validation; the caller knows it did not) */
 };
 
 enum compose_status {
@@ -39,8 +43,13 @@ enum compose_status {
 
 struct compose;
 
-/* Prepares the message; every problem goes to d. *out is allocated (also on
- * failure it is NULL). */
+/* Prepares the message: checks the sender and every attachment, each
+ * whatever the others found, then (when both are fine and not
+ * o->check_only) renders the templates. Every problem goes to d; the status
+ * is that of the first. *out is allocated whatever the status, so that what
+ * could be prepared (the attachments that opened) can be checked further;
+ * unless the status is COMPOSE_OK and o->check_only is false, it is
+ * incomplete and must not be written. */
 enum compose_status compose_prepare(const struct ticket *t, const struct provider *p,
                                     const struct compose_options *o, struct compose **out,
                                     struct diags *d);

@@ -27,12 +27,16 @@
 #include "validate.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,6 +103,7 @@ static void main_usage(FILE *out)
 	        "                         (confirm it, or --yes; look-alikes are refused)\n"
 	        "  -n, --dry-run          print the message instead of sending it\n"
 	        "  -o, --output FILE      with --dry-run, write the message to FILE\n"
+	        "                         (- is standard output)\n"
 	        "  -y, --yes              send without asking (needed without a terminal)\n"
 	        "      --resend           send even though this ticket was sent before\n"
 	        "      --allow KIND       accept a warning of this kind (e.g. hex-64)\n"
@@ -109,7 +114,8 @@ static void main_usage(FILE *out)
 	        "\n"
 	        "Exit status: 0 done; 64 usage; 65 invalid ticket or refused by a safety\n"
 	        "check; 66 missing file; 69 refused by the server or delivery unknown;\n"
-	        "73 cannot create a file; 75 not sent yet (queued, or interview saved as a\n"
+	        "70 internal error; 73 cannot create a file; 74 cannot write the message\n"
+	        "(e.g. a full disk); 75 not sent yet (queued, or interview saved as a\n"
 	        "draft); 76 TLS failure; 77 login refused; 78 bad configuration.\n"
 	        "See ticketmail(1) and ticketmail.ini(5).\n"),
 	      out);
@@ -250,23 +256,36 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o, bool outb
 
 /* ---- input --------------------------------------------------------------- */
 
-/* Reads the ticket from the file, --set and -a, in that order. */
-static int main_read_ticket(struct main_run *r)
+/* Keeps the exit status of the first problem found (-1: none yet). */
+static void main_first(int *status, int s)
+{
+	if (*status == -1)
+		*status = s;
+}
+
+/* Reads the ticket from the file, --set and -a, in that order, reporting
+ * every problem; returns the status of the first. *usable is false when
+ * there is nothing to check further (the ticket file cannot be read). A
+ * file with unknown keys or bad lines still gives the fields it does hold. */
+static int main_read_ticket(struct main_run *r, bool *usable)
 {
 	const struct main_opts *o = r->o;
+	int status = -1;
+	*usable = true;
 	if (o->ticket_path) {
 		int rc = ticket_ini_read(r->t, o->ticket_path, &r->d);
-		if (rc == -1)
-			return EX_NOINPUT;
-		if (rc == -2)
-			return EX_DATAERR;
-		if (prompt_is_draft(o->ticket_path))
+		if (rc == -1) {
+			status = EX_NOINPUT;
+			*usable = false;
+		} else if (rc == -2) {
+			status = EX_DATAERR;
+		} else if (prompt_is_draft(o->ticket_path)) {
 			r->draft_path = xstrdup(o->ticket_path);
+		}
 	}
-	int status = -1;
 	for (size_t i = 0; i < o->nsets; i++)
 		if (ticket_ini_set(r->t, o->sets[i], &r->d) != 0)
-			status = EX_USAGE;
+			main_first(&status, EX_USAGE);
 	if (o->provider)
 		ticket_set(r->t, TF_PROVIDER, o->provider, strlen(o->provider), NULL);
 	for (size_t i = 0; i < o->nattach; i++)
@@ -380,8 +399,9 @@ static bool main_allowed(const struct main_opts *o, const char *kind)
 }
 
 /* Scans every text field and every text attachment for secrets. Blocks
- * are errors; warnings need --allow KIND or a yes on the terminal. */
-static int main_scan_secrets(struct main_run *r, const char *smtp_secret)
+ * are errors; warnings need --allow KIND or a yes on the terminal, which is
+ * asked only when may_ask (nothing else is wrong). */
+static int main_scan_secrets(struct main_run *r, const char *smtp_secret, bool may_ask)
 {
 	struct secrets *s = NULL;
 	char *err = NULL;
@@ -437,14 +457,18 @@ static int main_scan_secrets(struct main_run *r, const char *smtp_secret)
 		diags_add(&r->d, e->severity, e->field, e->where, e->kind, "%s", e->message);
 	}
 	diags_finish(&sd);
-	if (status != -1 || !ask)
+	if (!ask)
 		return status;
-	diags_flush(stderr, &r->d);
 	if (!r->interactive) {
+		diags_flush(stderr, &r->d);
 		fprintf(stderr, _("ticketmail: not sent: accept each warning above with --allow "
 		                  "KIND once you are sure it is not a secret\n"));
 		return EX_DATAERR;
 	}
+	/* On a terminal the warnings are asked about once the rest is fixed. */
+	if (status != -1 || !may_ask)
+		return status;
+	diags_flush(stderr, &r->d);
 	bool intr = false;
 	if (!prompt_confirm(_("Are you sure none of the warnings above is a secret?"), &intr))
 		return intr ? main_interrupted(r) : EX_DATAERR;
@@ -527,11 +551,14 @@ static void main_pins(struct compose_options *co)
 		co->boundary = boundary;
 }
 
-static int main_compose(struct main_run *r)
+/* Composes the message; with check_only (an earlier check failed, perhaps
+ * validation, which the templates need) only the sender and the
+ * attachments are checked. */
+static int main_compose(struct main_run *r, bool check_only)
 {
 	compose_free(r->c);
 	r->c = NULL;
-	struct compose_options co = {0};
+	struct compose_options co = {.check_only = check_only};
 	main_pins(&co);
 	if (r->acct) {
 		co.from_addr = account_from(r->acct);
@@ -558,16 +585,18 @@ static int main_compose(struct main_run *r)
 	return -1;
 }
 
-/* Composes and scans the message. On a terminal, a field that holds a
- * secret is explained and asked again, and the ticket is checked again,
- * until it is clean: a secret must never cost the user their answers. */
-static int main_guarded_compose(struct main_run *r)
+/* Composes and scans the message; the scan runs even when composing found
+ * a problem (the sender, an attachment), so that every problem is listed.
+ * On a terminal, a field that holds a secret is explained and asked again,
+ * and the ticket is checked again, until it is clean: a secret must never
+ * cost the user their answers. With report_only (another problem was
+ * already found, which asking cannot fix), nothing is asked. */
+static int main_guarded_compose(struct main_run *r, bool report_only)
 {
 	for (;;) {
-		int status = main_compose(r);
-		if (status == -1)
-			status = main_scan_secrets(r, r->secret);
-		if (status != EX_DATAERR || !r->interactive)
+		int status = main_compose(r, report_only);
+		main_first(&status, main_scan_secrets(r, r->secret, !report_only && status == -1));
+		if (status != EX_DATAERR || !r->interactive || report_only)
 			return status;
 		struct diags ask;
 		diags_init(&ask);
@@ -591,20 +620,38 @@ static int main_guarded_compose(struct main_run *r)
 	}
 }
 
-/* Writes the message to path through a temporary file and a rename, so a
- * failed run leaves no partial file. */
-static int main_write_file(const struct compose *c, const char *path)
+static int main_write_stdout(const struct compose *c)
+{
+	char *err = NULL;
+	enum compose_status st = compose_write(c, stdout, &err);
+	if (err) {
+		if (st == COMPOSE_EIO)
+			fprintf(stderr, _("ticketmail: standard output: %s\n"), err);
+		else
+			fprintf(stderr, "ticketmail: %s\n", err);
+		free(err);
+	}
+	if (st == COMPOSE_OK && fflush(stdout) != 0) {
+		fprintf(stderr, _("ticketmail: standard output: %s\n"), strerror(errno));
+		return EX_IOERR;
+	}
+	return main_compose_status(st);
+}
+
+/* Writes the message to a new file beside path and renames it over path, so
+ * a failed run leaves no partial file. shown is the name the user gave. */
+static int main_write_replace(const struct compose *c, const char *path, const char *shown)
 {
 	char *tmp = xasprintf("%s.tmpXXXXXX", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
-		fprintf(stderr, _("ticketmail: %s: cannot create: %s\n"), path, strerror(errno));
+		fprintf(stderr, _("ticketmail: %s: cannot create: %s\n"), shown, strerror(errno));
 		free(tmp);
 		return EX_CANTCREAT;
 	}
 	FILE *f = fdopen(fd, "wb");
 	if (!f) {
-		fprintf(stderr, _("ticketmail: %s: cannot create: %s\n"), path, strerror(errno));
+		fprintf(stderr, _("ticketmail: %s: cannot create: %s\n"), shown, strerror(errno));
 		close(fd);
 		unlink(tmp);
 		free(tmp);
@@ -614,19 +661,23 @@ static int main_write_file(const struct compose *c, const char *path)
 	enum compose_status st = compose_write(c, f, &err);
 	int status = main_compose_status(st);
 	if (st == COMPOSE_OK && (fflush(f) != 0 || fsync(fileno(f)) != 0)) {
-		fprintf(stderr, _("ticketmail: %s: write failed: %s\n"), path, strerror(errno));
+		fprintf(stderr, _("ticketmail: %s: write failed: %s\n"), shown, strerror(errno));
 		status = EX_IOERR;
 	}
 	if (fclose(f) != 0 && status == EX_OK) {
-		fprintf(stderr, _("ticketmail: %s: write failed: %s\n"), path, strerror(errno));
+		fprintf(stderr, _("ticketmail: %s: write failed: %s\n"), shown, strerror(errno));
 		status = EX_IOERR;
 	}
 	if (err) {
-		fprintf(stderr, "ticketmail: %s\n", err);
+		/* A failed write names the file; other errors name their cause. */
+		if (st == COMPOSE_EIO)
+			fprintf(stderr, "ticketmail: %s: %s\n", shown, err);
+		else
+			fprintf(stderr, "ticketmail: %s\n", err);
 		free(err);
 	}
 	if (status == EX_OK && rename(tmp, path) != 0) {
-		fprintf(stderr, _("ticketmail: %s: cannot create: %s\n"), path, strerror(errno));
+		fprintf(stderr, _("ticketmail: %s: cannot create: %s\n"), shown, strerror(errno));
 		status = EX_CANTCREAT;
 	}
 	if (status != EX_OK)
@@ -635,19 +686,127 @@ static int main_write_file(const struct compose *c, const char *path)
 	return status;
 }
 
-static int main_write_stdout(const struct compose *c)
+/* Writes the message into what path already names (a FIFO, a terminal,
+ * /dev/null, a descriptor): it cannot be replaced, only written to. */
+static int main_write_into(const struct compose *c, const char *path)
 {
+	int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, _("ticketmail: %s: cannot open for writing: %s\n"), path,
+		        strerror(errno));
+		return EX_CANTCREAT;
+	}
+	FILE *f = fdopen(fd, "ab");
+	if (!f) {
+		fprintf(stderr, _("ticketmail: %s: cannot open for writing: %s\n"), path,
+		        strerror(errno));
+		close(fd);
+		return EX_CANTCREAT;
+	}
 	char *err = NULL;
-	enum compose_status st = compose_write(c, stdout, &err);
+	enum compose_status st = compose_write(c, f, &err);
+	int status = main_compose_status(st);
+	if (st == COMPOSE_OK && fflush(f) != 0) {
+		fprintf(stderr, _("ticketmail: %s: write failed: %s\n"), path, strerror(errno));
+		status = EX_IOERR;
+	}
+	if (fclose(f) != 0 && status == EX_OK) {
+		fprintf(stderr, _("ticketmail: %s: write failed: %s\n"), path, strerror(errno));
+		status = EX_IOERR;
+	}
 	if (err) {
-		fprintf(stderr, "ticketmail: %s\n", err);
+		if (st == COMPOSE_EIO)
+			fprintf(stderr, "ticketmail: %s: %s\n", path, err);
+		else
+			fprintf(stderr, "ticketmail: %s\n", err);
 		free(err);
 	}
-	if (st == COMPOSE_OK && fflush(stdout) != 0) {
-		fprintf(stderr, _("ticketmail: standard output: %s\n"), strerror(errno));
-		return EX_IOERR;
+	return status;
+}
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
+/* Follows path's symbolic links one at a time. *target is what the last
+ * one names (allocated; path itself when it is no link), or NULL when a
+ * link lives in /proc: /dev/stdout and /dev/fd/N lead to a descriptor's
+ * link there, whose text ("pipe:[123]") is not a path but which open()
+ * follows. Returns 0, or an errno value. */
+static int main_follow_links(const char *path, char **target)
+{
+	char *cur = xstrdup(path);
+	for (int hops = 0; hops < 40; hops++) {
+		struct stat st;
+		if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) {
+			*target = cur;
+			return 0;
+		}
+		char *dir = xstrndup(cur, (size_t)(util_basename(cur) - cur));
+		struct statfs fs;
+		if (statfs(*dir ? dir : ".", &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC) {
+			free(dir);
+			free(cur);
+			*target = NULL;
+			return 0;
+		}
+		char link[PATH_MAX];
+		ssize_t n = readlink(cur, link, sizeof link);
+		if (n < 0 || (size_t)n >= sizeof link) {
+			int e = n < 0 ? errno : ENAMETOOLONG;
+			free(dir);
+			free(cur);
+			return e;
+		}
+		link[n] = '\0';
+		char *next = link[0] == '/' ? xstrdup(link) : xasprintf("%s%s", dir, link);
+		free(dir);
+		free(cur);
+		cur = next;
 	}
-	return main_compose_status(st);
+	free(cur);
+	return ELOOP;
+}
+
+/* -o PATH. "-" is standard output. A new path or a regular file is
+ * replaced whole; through a symbolic link, the file it names is, and the
+ * link stays. What cannot be replaced (a FIFO, a character device,
+ * /dev/stdout, /dev/fd/N) is written to; a directory is refused. */
+static int main_write_file(const struct compose *c, const char *path)
+{
+	if (strcmp(path, "-") == 0)
+		return main_write_stdout(c);
+	char *target = NULL;
+	int e = main_follow_links(path, &target);
+	if (e) {
+		fprintf(stderr, _("ticketmail: %s: cannot follow the symbolic link: %s\n"), path,
+		        strerror(e));
+		return EX_CANTCREAT;
+	}
+	if (!target)
+		return main_write_into(c, path);
+	struct stat st;
+	int status;
+	if (lstat(target, &st) != 0 || S_ISREG(st.st_mode)) {
+		/* Missing (also a link's missing target), or a file. */
+		status = main_write_replace(c, target, path);
+	} else if (S_ISDIR(st.st_mode)) {
+		fprintf(stderr,
+		        _("ticketmail: %s: is a directory; give the name of a file for the "
+		          "message\n"),
+		        path);
+		status = EX_CANTCREAT;
+	} else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+		status = main_write_into(c, path);
+	} else {
+		fprintf(stderr,
+		        _("ticketmail: %s: not a file, a FIFO or a character device; the "
+		          "message is not written there\n"),
+		        path);
+		status = EX_CANTCREAT;
+	}
+	free(target);
+	return status;
 }
 
 /* ---- review and sending ------------------------------------------------- */
@@ -683,7 +842,7 @@ static int main_review(struct main_run *r, bool foreign_to)
 			 * what is sent is always what passed the guards. */
 			int status = main_validate(r, false);
 			if (status == -1)
-				status = main_guarded_compose(r);
+				status = main_guarded_compose(r, false);
 			if (status != -1)
 				return status;
 			break;
@@ -908,31 +1067,42 @@ static int main_send(struct main_run *r)
 	return status;
 }
 
+/* Runs every check whose input is usable, even after a problem was found,
+ * so that one run lists every problem; the exit status is that of the
+ * first problem listed (README "Exit status", ticketmail(1)). */
 static int main_run(struct main_run *r)
 {
-	int status = main_read_ticket(r);
+	bool usable = true;
+	int status = main_read_ticket(r, &usable);
 	/* A run that may send loads libcurl on a thread of its own (with
 	 * sendmail as the transport it is not used, as when it was linked):
 	 * now, unless attachments are to be typed first. libmagic is opened
 	 * with dlopen() too, and would wait for the loader's lock. */
 	if (!r->o->dry_run && ticket_attach_count(r->t) == 0)
 		transport_preload();
-	if (status == -1)
-		status = main_load_provider(r);
-	if (status != -1)
+	/* Without the ticket file there is nothing to check; on a terminal, a
+	 * file or --set that cannot be read as written is not asked about. */
+	if (!usable || (status != -1 && r->interactive))
 		return status;
+	/* Without the provider profile the fields cannot be checked. */
+	int provider_status = main_load_provider(r);
+	if (provider_status != -1) {
+		main_first(&status, provider_status);
+		return status;
+	}
 	/* Without a usable account the interview still runs: what the user
-	 * types is kept as a draft until the account is set up. */
+	 * types is kept as a draft until the account is set up. Without a
+	 * terminal the ticket is still checked. */
 	int account_status = main_load_account(r);
 	if (account_status != -1 && !r->interactive)
-		return account_status;
-	if (account_status != -1) {
+		main_first(&status, account_status);
+	else if (account_status != -1)
 		diags_flush(stdout, &r->d);
-	}
 	bool full = r->interactive && !r->o->ticket_path && r->o->nsets == 0;
-	status = main_validate(r, full);
-	if (status != -1)
-		return status;
+	int valid_status = main_validate(r, full);
+	if (valid_status != -1 && r->interactive)
+		return valid_status;
+	main_first(&status, valid_status);
 	/* A draft is often cut off before its screenshots: offer that step
 	 * again when resuming one that has none. */
 	if (r->interactive && r->draft_path && ticket_attach_count(r->t) == 0) {
@@ -945,7 +1115,7 @@ static int main_run(struct main_run *r)
 		if (st != PROMPT_OK)
 			return main_interrupted(r);
 	}
-	if (account_status != -1) {
+	if (account_status != -1 && r->interactive) {
 		char *path = NULL;
 		if (prompt_save_draft(r->t, r->draft_path, &path) != 0)
 			return EX_CANTCREAT;
@@ -959,8 +1129,15 @@ static int main_run(struct main_run *r)
 		return account_status;
 	}
 	bool foreign = false;
-	status = main_check_recipient(r, &foreign);
-	if (status == -1 && !r->o->dry_run &&
+	int recipient_status = main_check_recipient(r, &foreign);
+	/* On a terminal the recipient may have been asked about: the answer
+	 * (no, or Ctrl-C) ends the run. */
+	if (recipient_status != -1 && r->interactive)
+		return recipient_status;
+	main_first(&status, recipient_status);
+	/* The mail password is looked up (a command run, or a question on the
+	 * terminal) only for a ticket that can be sent. */
+	if (status == -1 && !r->o->dry_run && r->acct &&
 	    account_transport(r->acct) == ACCOUNT_TRANSPORT_SMTP) {
 		char *err = NULL;
 		r->secret = account_secret(r->acct, &err);
@@ -971,8 +1148,7 @@ static int main_run(struct main_run *r)
 			status = EX_CONFIG;
 		}
 	}
-	if (status == -1)
-		status = main_guarded_compose(r);
+	main_first(&status, main_guarded_compose(r, status != -1));
 	if (status != -1)
 		return status;
 	if (r->o->dry_run) {
