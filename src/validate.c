@@ -914,11 +914,10 @@ static char *validate_txid_check(const char *s, size_t len, const char *network,
 			return NULL;
 		if (hex64_0x)
 			return xasprintf(
-			    _("a %s TxID is 64 hexadecimal characters without 0x; remove "
-			      "the 0x prefix (or correct network if this is an EVM-chain "
-			      "transaction)"),
+			    _("%s TxIDs are 64 hexadecimal characters without 0x; remove the 0x "
+			      "prefix (or correct network if this is an EVM-chain transaction)"),
 			    net->name);
-		return xasprintf(_("a %s TxID is exactly 64 hexadecimal characters (0-9, a-f); "
+		return xasprintf(_("%s TxIDs are exactly 64 hexadecimal characters (0-9, a-f); "
 		                   "this one has %zu characters"),
 		                 net->name, utf8_length(s, len));
 	case VALIDATE_FAM_EVM:
@@ -933,11 +932,10 @@ static char *validate_txid_check(const char *s, size_t len, const char *network,
 		}
 		if (has0x && len == 42 && validate_is_hex(s + 2, 40))
 			return xasprintf(
-			    _("is 0x and 40 hexadecimal characters: that is an address, "
-			      "not a transaction; a %s TxID is 0x followed by 64 "
-			      "hexadecimal characters"),
+			    _("is 0x and 40 hexadecimal characters: that is an address, not a "
+			      "transaction; %s TxIDs are 0x followed by 64 hexadecimal characters"),
 			    net->name);
-		return xasprintf(_("a %s TxID is 0x followed by 64 hexadecimal characters; this "
+		return xasprintf(_("%s TxIDs are 0x followed by 64 hexadecimal characters; this "
 		                   "one has %zu characters"),
 		                 net->name, utf8_length(s, len));
 	case VALIDATE_FAM_SOLANA:
@@ -945,14 +943,14 @@ static char *validate_txid_check(const char *s, size_t len, const char *network,
 			return NULL;
 		if (!b58 && bad < len)
 			return xasprintf(
-			    _("a %s TxID (signature) is base58 text, which has no 0, O, "
-			      "I or l and no punctuation; column %zu is not base58"),
+			    _("%s TxIDs (signatures) are base58 text, which has no 0, O, I or l "
+			      "and no punctuation; column %zu is not base58"),
 			    net->name, utf8_length(s, bad) + 1);
 		if (!b58)
-			return xasprintf(_("is too long for a %s TxID (%zu characters; a signature "
-			                   "has 87 or 88)"),
+			return xasprintf(_("is too long for a TxID on %s (%zu characters; a "
+			                   "signature has 87 or 88)"),
 			                 net->name, len);
-		return xasprintf(_("a %s TxID (signature) decodes to 64 bytes, usually 87 or 88 "
+		return xasprintf(_("%s TxIDs (signatures) decode to 64 bytes, usually 87 or 88 "
 		                   "base58 characters; this one decodes to %zu bytes"),
 		                 net->name, n);
 	case VALIDATE_FAM_UNKNOWN:
@@ -1033,7 +1031,7 @@ static void validate_check_address(struct validate_sink *vs, const char *s, size
 		r = len == 34 && s[0] == 'T' ? validate_b58check(s, len, 25, &version) : 1;
 		if (r == 1 || version != 0x41) {
 			validate_report(vs, DIAG_ERROR, "address",
-			                _("a %s address is T followed by 33 base58 characters"),
+			                _("%s addresses are T followed by 33 base58 characters"),
 			                net->name);
 		} else if (r == 2) {
 			validate_report(
@@ -1047,7 +1045,7 @@ static void validate_check_address(struct validate_sink *vs, const char *s, size
 		if (!(len == 42 && validate_has_0x(s, len) && validate_is_hex(s + 2, 40)))
 			validate_report(
 			    vs, DIAG_ERROR, "address",
-			    _("a %s address is 0x followed by 40 hexadecimal characters"),
+			    _("%s addresses are 0x followed by 40 hexadecimal characters"),
 			    net->name);
 		break;
 	case VALIDATE_FAM_BTC:
@@ -1074,14 +1072,14 @@ static void validate_check_address(struct validate_sink *vs, const char *s, size
 				    net->name);
 		} else {
 			validate_report(vs, DIAG_ERROR, "address",
-			                _("a %s address starts with bc1, 1 or 3"), net->name);
+			                _("%s addresses start with bc1, 1 or 3"), net->name);
 		}
 		break;
 	case VALIDATE_FAM_SOLANA:
 		if (!validate_b58_decode(s, len, key, sizeof key, &n, &bad) || n != 32)
 			validate_report(
 			    vs, DIAG_ERROR, "address",
-			    _("a %s address is base58 text of 32 bytes (32-44 characters)"),
+			    _("%s addresses are base58 text of 32 bytes (32-44 characters)"),
 			    net->name);
 		break;
 	case VALIDATE_FAM_UNKNOWN:

@@ -945,6 +945,62 @@ START_TEST(test_txid_by_network)
 }
 END_TEST
 
+/* The network's name goes into the TxID and address messages without an
+ * article, so none can read "a Ethereum" or "a X Layer". */
+START_TEST(test_network_messages_no_article)
+{
+	static const char *const networks[] = {"BTC",     "ERC20",        "TRC20",    "BEP20",
+	                                       "Polygon", "Arbitrum One", "Optimism", "Base",
+	                                       "AVAXC",   "Solana",       "X Layer"};
+	static const char *const names[] = {"Bitcoin",   "Ethereum", "TRON",     "BNB",
+	                                    "Polygon",   "Arbitrum", "Optimism", "Base",
+	                                    "Avalanche", "Solana",   "X Layer"};
+	char *hex = test_rand_hex(64, false);
+	char *hex0x = xasprintf("0x%s", hex);
+	char *addr0x = xasprintf("0x%.40s", hex);
+	char *sig = test_solana_sig();
+	char *sig0 = xstrdup(sig);
+	sig0[5] = '0';
+	char *longsig = xasprintf("%s%s", sig, sig);
+	const char *const txids[] = {hex, hex0x, addr0x, "0x1234", sig0, longsig, "1111"};
+	const char *const addresses[] = {"0x1234", "T1234", "zz", addr0x, hex};
+	size_t checked = 0;
+	for (size_t n = 0; n < UTIL_ARRAY_LEN(networks); n++) {
+		struct ticket *ctx = test_good_ticket();
+		test_set(ctx, TF_NETWORK, networks[n]);
+		for (size_t k = 0; k < UTIL_ARRAY_LEN(txids) + UTIL_ARRAY_LEN(addresses); k++) {
+			bool is_tx = k < UTIL_ARRAY_LEN(txids);
+			const char *v = is_tx ? txids[k] : addresses[k - UTIL_ARRAY_LEN(txids)];
+			char *m = validate_field(is_tx ? TF_TXID : TF_ADDRESS, v, strlen(v), ctx);
+			if (!m)
+				continue;
+			checked++;
+			for (size_t i = 0; i < UTIL_ARRAY_LEN(names); i++) {
+				char *a = xasprintf("a %s", names[i]);
+				char *an = xasprintf("an %s", names[i]);
+				ck_assert_msg(!strstr(m, a) && !strstr(m, an), "%s, %s: %s",
+				              networks[n], v, m);
+				free(a);
+				free(an);
+			}
+			free(m);
+		}
+		ticket_free(ctx);
+	}
+	ck_assert_uint_gt(checked, 60);
+	char *m = validate_txid("0x1234", "ERC20", NULL);
+	ck_assert_str_eq(m, "Ethereum (ERC20) TxIDs are 0x followed by 64 hexadecimal characters; "
+	                    "this one has 6 characters");
+	free(m);
+	free(longsig);
+	free(sig0);
+	free(sig);
+	free(addr0x);
+	free(hex0x);
+	free(hex);
+}
+END_TEST
+
 START_TEST(test_txid_without_network)
 {
 	char *hex = test_rand_hex(64, false);
@@ -1282,6 +1338,7 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_language);
 	tcase_add_test(tc, test_network);
 	tcase_add_test(tc, test_txid_by_network);
+	tcase_add_test(tc, test_network_messages_no_article);
 	tcase_add_test(tc, test_txid_without_network);
 	tcase_add_test(tc, test_txid_normalised_in_ticket);
 	tcase_add_test(tc, test_address);
