@@ -38,10 +38,22 @@ static void validate_sink_init(struct validate_sink *vs, enum ticket_field f, co
 	vs->errors = 0;
 }
 
-/* "txid (Transaction ID (TxID))": key and label in the interface language. */
+/* "txid (Transaction ID (TxID))": key and label in the interface language.
+ * The brackets, the colon after a field's name and the comma between list
+ * items are translated: Chinese writes them full-width, with no space. */
 static char *validate_field_name(enum ticket_field f)
 {
-	return xasprintf("%s (%s)", ticket_fields[f].key, ticket_field_label(f, i18n_lang()));
+	/* TRANSLATORS: an identifier and its name in words: a field's key and
+	 * label, "txid (Transaction ID (TxID))", or a problem type's id and
+	 * name. */
+	return xasprintf(_("%s (%s)"), ticket_fields[f].key, ticket_field_label(f, i18n_lang()));
+}
+
+/* Between the items of a list in a message. */
+static const char *validate_list_sep(void)
+{
+	/* TRANSLATORS: what separates the items of a list ("ERC20, TRC20"). */
+	return _(", ");
 }
 
 __attribute__((format(printf, 4, 5))) static void validate_report(struct validate_sink *vs,
@@ -57,9 +69,10 @@ __attribute__((format(printf, 4, 5))) static void validate_report(struct validat
 	if (sev == DIAG_ERROR)
 		vs->errors++;
 	if (vs->d) {
-		diags_add(vs->d, sev, (int)vs->field, vs->where, kind, "%s: %s", name, detail);
+		/* TRANSLATORS: a field's name, then what is wrong with it. */
+		diags_add(vs->d, sev, (int)vs->field, vs->where, kind, _("%s: %s"), name, detail);
 	} else if (sev == DIAG_ERROR && !vs->first_error) {
-		vs->first_error = xasprintf("%s: %s", name, detail);
+		vs->first_error = xasprintf(_("%s: %s"), name, detail);
 	}
 	free(name);
 	free(detail);
@@ -424,7 +437,7 @@ static char *validate_network_list(void)
 	strbuf_init(&sb);
 	for (size_t i = 0; i < UTIL_ARRAY_LEN(validate_networks); i++) {
 		if (i)
-			strbuf_adds(&sb, ", ");
+			strbuf_adds(&sb, validate_list_sep());
 		strbuf_adds(&sb, validate_networks[i].name);
 	}
 	return strbuf_take(&sb);
@@ -1295,8 +1308,8 @@ static char *validate_category_list(const struct provider *p)
 	for (size_t i = 0; i < provider_category_count(p); i++) {
 		const struct provider_category *c = provider_category_at(p, i);
 		if (i)
-			strbuf_adds(&sb, ", ");
-		strbuf_addf(&sb, "%s (%s)", c->id, provider_category_name(c, i18n_lang()));
+			strbuf_adds(&sb, validate_list_sep());
+		strbuf_addf(&sb, _("%s (%s)"), c->id, provider_category_name(c, i18n_lang()));
 	}
 	return strbuf_take(&sb);
 }
@@ -1481,7 +1494,7 @@ static char *validate_alternatives(const enum ticket_field *fields, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char *name = validate_field_name(fields[i]);
 		if (i)
-			strbuf_adds(&sb, ", ");
+			strbuf_adds(&sb, validate_list_sep());
 		strbuf_adds(&sb, name);
 		free(name);
 	}

@@ -1208,16 +1208,16 @@ START_TEST(test_chinese_labels)
 	ck_assert_str_eq(i18n_lang(), "zh_CN");
 	char *m = validate_field(TF_TXID, "xyz", 3, NULL);
 	ck_assert_ptr_nonnull(m);
-	ck_assert_msg(strncmp(m, "txid (交易哈希 (TxID)): ", strlen("txid (交易哈希 (TxID)): ")) ==
-	                  0,
-	              "%s", m);
+	ck_assert_msg(
+	    strncmp(m, "txid（交易哈希（TxID））：", strlen("txid（交易哈希（TxID））：")) == 0,
+	    "%s", m);
 	free(m);
 	struct ticket *t = ticket_new();
 	struct diags d;
 	diags_init(&d);
 	validate_ticket(t, NULL, &d);
 	const struct diag *e = test_find(&d, DIAG_ERROR, TF_SUBJECT);
-	ck_assert_ptr_nonnull(strstr(e->message, "subject (邮件主题)"));
+	ck_assert_ptr_nonnull(strstr(e->message, "subject（邮件主题）：必须填写，"));
 	ck_assert_ptr_nonnull(strstr(e->message, ticket_fields[TF_SUBJECT].why_zh));
 	diags_finish(&d);
 	ticket_free(t);
