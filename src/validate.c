@@ -1278,7 +1278,9 @@ static void validate_check_language(struct validate_sink *vs, const char *s, cha
 {
 	const char *lang = i18n_normalise(s);
 	if (!lang) {
-		validate_report(vs, DIAG_ERROR, "language", _("must be zh_CN or en"));
+		validate_report(vs, DIAG_ERROR, "language",
+		                _("must be zh_CN or en (also written zh, 中文, English, EN, "
+		                  "en_US, ...)"));
 		return;
 	}
 	if (strcmp(lang, s) == 0)

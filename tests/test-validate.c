@@ -757,14 +757,20 @@ START_TEST(test_language)
 	ck_ok(TF_LANGUAGE, "en");
 	ck_ok(TF_LANGUAGE, "zh");
 	ck_bad(TF_LANGUAGE, "fr", "zh_CN or en");
-	ck_bad(TF_LANGUAGE, "chinese", "zh_CN or en");
+	ck_bad(TF_LANGUAGE, "français", "zh_CN or en");
+	ck_bad(TF_LANGUAGE, "日本語", "zh_CN or en");
+	ck_bad(TF_LANGUAGE, "中文版", "zh_CN or en");
 
 	static const struct {
 		const char *in, *out;
 		size_t notes;
 	} cases[] = {
 	    {"zh_CN", "zh_CN", 0},   {"en", "en", 0},          {"zh", "zh_CN", 1},
-	    {"zh-Hans", "zh_CN", 1}, {"en_US.UTF-8", "en", 1},
+	    {"zh-Hans", "zh_CN", 1}, {"en_US.UTF-8", "en", 1}, {"EN", "en", 1},
+	    {"English", "en", 1},    {"ENGLISH", "en", 1},     {"english", "en", 1},
+	    {"En_us", "en", 1},      {"ZH_cn", "zh_CN", 1},    {"ZH", "zh_CN", 1},
+	    {"Chinese", "zh_CN", 1}, {"中文", "zh_CN", 1},     {"简体中文", "zh_CN", 1},
+	    {"汉语", "zh_CN", 1},    {"英文", "en", 1},        {"英语", "en", 1},
 	};
 	for (size_t i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
 		struct ticket *t = test_good_ticket();

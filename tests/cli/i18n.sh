@@ -138,4 +138,24 @@ has "$err" "category（问题类型）：“nosuch”不是" "Chinese errors: th
 has "$err" "account（账户问题" "Chinese errors: a problem type's id and name"
 hasnt "$err" " (邮件主题)" "Chinese errors: no ASCII bracket around a label"
 
+# 10. The email's language may be written in any letter case and as a word,
+#     in English or Chinese; the email is then in that language.
+for spelling in EN English ENGLISH en_US Zh_CN Chinese 中文 简体中文 汉语 英文 英语; do
+  case $spelling in
+    [Ee]*|英*) want="Dear OKX Support," ;;
+    *) want="客服团队：" ;;
+  esac
+  run "$TICKETMAIL" --dry-run --ticket "$TOP_DIR/share/examples/withdrawal-en.ini" \
+    --set "language=$spelling" -o "$TMP/lang.eml"
+  is_rc 0 "language = $spelling is accepted"
+  mimeok "$TMP/lang.eml" --expect-body-contains "$want" "language = $spelling: the email is in that language"
+done
+run "$TICKETMAIL" --dry-run --ticket "$TOP_DIR/share/examples/withdrawal-en.ini" --set "language=日本語"
+is_rc 65 "language = 日本語 is refused (65)"
+has "$err" "language" "the refusal names the field"
+help LOCPATH="$TMP/nolocales" LANG=C.UTF-8 "$TICKETMAIL" --lang 中文 --help
+has "$out" "$phrase_zh" "--lang 中文: Chinese"
+help LOCPATH="$TMP/nolocales" LANG=C.UTF-8 "$TICKETMAIL" --lang EN --help
+has "$out" "$phrase_en" "--lang EN: English"
+
 done_testing
