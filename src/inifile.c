@@ -98,6 +98,27 @@ static void inifile_trim(const char **s, size_t *n)
 		(*n)--;
 }
 
+char *inifile_trim_value(const char *value, size_t len, size_t *out_len)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	size_t pos = 0;
+	for (;;) {
+		const char *nl = memchr(value + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - value) : len;
+		const char *line = value + pos;
+		size_t n = end - pos;
+		inifile_trim(&line, &n);
+		strbuf_add(&sb, line, n);
+		if (!nl)
+			break;
+		strbuf_addc(&sb, '\n');
+		pos = end + 1;
+	}
+	*out_len = sb.len;
+	return strbuf_take(&sb);
+}
+
 static void inifile_error(struct inifile_ctx *c, unsigned line, const char *kind, const char *fmt,
                           ...) __attribute__((format(printf, 4, 5)));
 

@@ -65,6 +65,12 @@ enum inifile_status {
 	INIFILE_ESYNTAX /* one or more syntax errors (each in d, with file:line) */
 };
 
+/* A value given elsewhere (--set) made the way the reader makes a value of
+ * the file: the blanks (space, tab, VT, FF) at both ends of each of its
+ * LF-separated lines removed. Allocated, NUL-terminated; *out_len is its
+ * length. */
+char *inifile_trim_value(const char *value, size_t len, size_t *out_len);
+
 /* Parses the file at path. Syntax errors are added to d as
  * "path:line" errors and parsing goes on to find all of them. */
 enum inifile_status inifile_parse_file(const char *path, inifile_handler h, void *user,
