@@ -644,6 +644,7 @@ enum validate_dt_status {
 	VALIDATE_DT_DATE,
 	VALIDATE_DT_TIME,
 	VALIDATE_DT_ZONE,
+	VALIDATE_DT_ZONE_NAME, /* letters only: an abbreviation such as CST */
 	VALIDATE_DT_COUNT
 };
 
@@ -667,6 +668,9 @@ static void validate_dt_spaces(const char *s, size_t len, size_t *i)
 	while (*i < len && s[*i] == ' ')
 		(*i)++;
 }
+
+/* The longest time zone abbreviation recognised as one (ChADT). */
+#define VALIDATE_ZONE_ABBR_MAX 6
 
 /* "+08:00", "+0800", "+08", "+8" at s[*i]. */
 static enum validate_dt_status validate_dt_offset(const char *s, size_t len, size_t *i,
@@ -725,8 +729,18 @@ static enum validate_dt_status validate_dt_zone(const char *s, size_t len, size_
 			return VALIDATE_DT_OK;
 		}
 	}
-	/* A zone name such as CST is ambiguous (China, or US Central). */
-	return validate_is_alpha(s[*i]) ? VALIDATE_DT_ZONE : VALIDATE_DT_FORMAT;
+	/* An abbreviation such as CST is ambiguous (China, US Central and
+	 * Cuba): letters only, up to the end but for blanks. */
+	if (!validate_is_alpha(s[*i]))
+		return VALIDATE_DT_FORMAT;
+	size_t k = *i, letters = 0;
+	while (k < len && validate_is_alpha(s[k])) {
+		k++;
+		letters++;
+	}
+	validate_dt_spaces(s, len, &k);
+	return k == len && letters >= 2 && letters <= VALIDATE_ZONE_ABBR_MAX ? VALIDATE_DT_ZONE_NAME
+	                                                                     : VALIDATE_DT_ZONE;
 }
 
 static bool validate_leap(int y)
@@ -860,6 +874,20 @@ static void validate_check_datetime(struct validate_sink *vs, const char *s, siz
 		                  "seconds 00-59)"),
 		                dt.hour, dt.minute, dt.second);
 		break;
+	case VALIDATE_DT_ZONE_NAME: {
+		/* The abbreviation is the last word. */
+		size_t end = len, start;
+		while (end > 0 && s[end - 1] == ' ')
+			end--;
+		for (start = end; start > 0 && validate_is_alpha(s[start - 1]); start--)
+			;
+		validate_report(vs, DIAG_ERROR, "datetime",
+		                _("has the time zone abbreviation %.*s, and abbreviations are "
+		                  "ambiguous (CST is China, US Central and Cuba time); write the "
+		                  "offset from UTC instead, e.g. +08:00 for China"),
+		                (int)(end - start), s + start);
+		break;
+	}
 	case VALIDATE_DT_ZONE:
 		validate_report(vs, DIAG_ERROR, "datetime",
 		                _("has a time zone that is not an offset between -14:00 and +14:00 "
