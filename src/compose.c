@@ -17,9 +17,11 @@
 
 /* Template variables that are not ticket fields. */
 static const char *const compose_derived[] = {
-    "provider_name", "category_name",       "sender",          "attachments", "attachment_count",
-    "has_account",   "has_problem_details", "has_transaction", "has_device",  "has_contact",
-    "reply_time",
+    "provider_name",       "category_name",    "sender",
+    "attachments",         "attachment_count", "has_account",
+    "has_problem_details", "has_transaction",  "has_device",
+    "has_contact",         "reply_time",       "from_address",
+    "from_other_address",
 };
 
 struct compose_var {
@@ -115,6 +117,16 @@ static char *compose_any(const struct ticket *t, const enum ticket_field *fields
 	return NULL;
 }
 
+/* Whether two addresses name the same mailbox as far as the user and
+ * support are concerned: compared without regard to ASCII case, the domain
+ * as RFC 5321 says and the local part as every common provider treats it
+ * (the warning about a sender other than the registered email compares
+ * the same way). */
+static bool compose_same_address(const char *a, const char *b)
+{
+	return util_ascii_casecmp(a, b) == 0;
+}
+
 static void compose_fill_vars(const struct compose *c, const struct ticket *t,
                               const struct provider *p, struct compose_vars *vars)
 {
@@ -177,6 +189,14 @@ static void compose_fill_vars(const struct compose *c, const struct ticket *t,
 	compose_var_set(vars, "has_contact", compose_any(t, contact, UTIL_ARRAY_LEN(contact)));
 	const char *reply = provider_reply_time(p, c->lang);
 	compose_var_set(vars, "reply_time", reply ? xstrdup(reply) : NULL);
+	/* The body must not claim to come from the registered email when it
+	 * does not. There is no Reply-To, so a reply goes to the From address,
+	 * and the body asks for it there. */
+	compose_var_set(vars, "from_address", xstrdup(c->from_addr));
+	const char *email = ticket_get(t, TF_EMAIL);
+	compose_var_set(vars, "from_other_address",
+	                email && *email && !compose_same_address(c->from_addr, email) ? xstrdup("1")
+	                                                                              : NULL);
 }
 
 /* Where an attachment came from, for messages: the ticket file's line, or

@@ -2,20 +2,41 @@
 #include "i18n.h"
 
 #include "paths.h"
+#include "util.h"
 
 #include <locale.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *i18n_current = "en";
 
+/* Names of the two languages as people write them, matched whole; ASCII
+ * letters in any case. */
+static const struct {
+	const char *name;
+	const char *lang;
+} i18n_names[] = {
+    {"chinese", "zh_CN"}, {"中文", "zh_CN"}, {"简体中文", "zh_CN"}, {"汉语", "zh_CN"},
+    {"english", "en"},    {"英文", "en"},    {"英语", "en"},
+};
+
+static bool i18n_prefix(const char *s, const char *prefix)
+{
+	return util_ascii_ncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
 const char *i18n_normalise(const char *lang)
 {
 	if (!lang || !*lang)
 		return NULL;
-	if (strncmp(lang, "zh", 2) == 0)
+	for (size_t i = 0; i < sizeof i18n_names / sizeof i18n_names[0]; i++)
+		if (util_ascii_casecmp(lang, i18n_names[i].name) == 0)
+			return i18n_names[i].lang;
+	/* Locale and tag spellings: zh, zh_CN.UTF-8, zh-Hans, EN, en_US, C. */
+	if (i18n_prefix(lang, "zh"))
 		return "zh_CN";
-	if (strncmp(lang, "en", 2) == 0 || strcmp(lang, "C") == 0 || strncmp(lang, "C.", 2) == 0 ||
+	if (i18n_prefix(lang, "en") || strcmp(lang, "C") == 0 || strncmp(lang, "C.", 2) == 0 ||
 	    strcmp(lang, "POSIX") == 0)
 		return "en";
 	return NULL;

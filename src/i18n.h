@@ -18,7 +18,8 @@
 void i18n_init(const char *lang_override);
 /* "zh_CN" or "en": the interface language in effect (static string). */
 const char *i18n_lang(void);
-/* Maps any spelling (zh, zh_CN.UTF-8, zh-Hans, en_US, C) to "zh_CN" or "en";
+/* Maps any spelling (zh, zh_CN.UTF-8, zh-Hans, EN, en_US, English, 中文,
+ * 简体中文, 英文, 英语, C), ASCII letters in any case, to "zh_CN" or "en";
  * NULL when it names neither. Static string. */
 const char *i18n_normalise(const char *lang);
 /* true when lang (normalised) is Chinese. */

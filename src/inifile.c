@@ -98,6 +98,27 @@ static void inifile_trim(const char **s, size_t *n)
 		(*n)--;
 }
 
+char *inifile_trim_value(const char *value, size_t len, size_t *out_len)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	size_t pos = 0;
+	for (;;) {
+		const char *nl = memchr(value + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - value) : len;
+		const char *line = value + pos;
+		size_t n = end - pos;
+		inifile_trim(&line, &n);
+		strbuf_add(&sb, line, n);
+		if (!nl)
+			break;
+		strbuf_addc(&sb, '\n');
+		pos = end + 1;
+	}
+	*out_len = sb.len;
+	return strbuf_take(&sb);
+}
+
 static void inifile_error(struct inifile_ctx *c, unsigned line, const char *kind, const char *fmt,
                           ...) __attribute__((format(printf, 4, 5)));
 
@@ -373,9 +394,135 @@ static void inifile_ctx_finish(struct inifile_ctx *c)
 	free(c->errors);
 }
 
+/* --- files in another encoding --------------------------------------- */
+
+/* How much of the start of a file the NUL pattern of UTF-16 is looked for
+ * in. */
+#define INIFILE_SNIFF_BYTES 4096u
+
+/* GB18030 (of which GBK and GB2312 are subsets), by its byte structure: one
+ * byte below 0x80 (but NUL), two bytes 81-FE 40-7E|80-FE, or four bytes
+ * 81-FE 30-39 81-FE 30-39. Text in another legacy encoding passes this
+ * too, so it also needs at least one two-byte character and at least half
+ * of them in the GB2312 rows (both bytes A1-FE), where nearly all Chinese
+ * text is: a Latin-1 "é" before a letter is no Chinese character. */
+static bool inifile_looks_gb18030(const unsigned char *s, size_t len)
+{
+	size_t pairs = 0, gb2312 = 0;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c == 0x80 || c == 0xFF || i + 1 >= len)
+			return false;
+		unsigned char t = s[i + 1];
+		if ((t >= 0x40 && t <= 0x7E) || (t >= 0x80 && t <= 0xFE)) {
+			pairs++;
+			gb2312 += c >= 0xA1 && t >= 0xA1;
+			i += 2;
+		} else if (t >= 0x30 && t <= 0x39 && i + 3 < len && s[i + 2] >= 0x81 &&
+		           s[i + 2] <= 0xFE && s[i + 3] >= 0x30 && s[i + 3] <= 0x39) {
+			i += 4;
+		} else {
+			return false;
+		}
+	}
+	return pairs > 0 && 2 * gb2312 >= pairs;
+}
+
+/* The encoding a file that is not UTF-8 appears to be in, as iconv names it,
+ * or NULL; *bom_out tells whether it starts with a byte order mark. */
+static const char *inifile_foreign_encoding(const char *data, size_t len, bool *bom_out)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	*bom_out = true;
+	if (len >= 4 && memcmp(s, "\xFF\xFE\0\0", 4) == 0)
+		return "UTF-32LE";
+	if (len >= 4 && memcmp(s, "\0\0\xFE\xFF", 4) == 0)
+		return "UTF-32BE";
+	if (len >= 2 && s[0] == 0xFF && s[1] == 0xFE)
+		return "UTF-16LE";
+	if (len >= 2 && s[0] == 0xFE && s[1] == 0xFF)
+		return "UTF-16BE";
+	*bom_out = false;
+	/* Without a mark, UTF-16 shows by its NULs: every ASCII character
+	 * (and a ticket is full of them) has one, always on the same side. */
+	size_t n = len < INIFILE_SNIFF_BYTES ? len : INIFILE_SNIFF_BYTES;
+	size_t even = 0, odd = 0;
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		even += s[i] == 0;
+		odd += s[i + 1] == 0;
+	}
+	size_t pairs = n / 2;
+	if (pairs >= 2 && odd * 4 >= pairs && even * 20 < pairs)
+		return "UTF-16LE";
+	if (pairs >= 2 && even * 4 >= pairs && odd * 20 < pairs)
+		return "UTF-16BE";
+	if (!utf8_valid(data, len, NULL) && inifile_looks_gb18030(s, len))
+		return "GB18030";
+	return NULL;
+}
+
+/* A word as the shell reads it: quoted unless it is plainly safe. */
+static void inifile_shell_word(struct strbuf *sb, const char *s)
+{
+	bool plain = *s != '\0';
+	for (const char *p = s; *p && plain; p++)
+		plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		        (*p >= '0' && *p <= '9') || strchr("_-./+,:@%=", *p);
+	if (plain) {
+		strbuf_adds(sb, s);
+		return;
+	}
+	strbuf_addc(sb, '\'');
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'')
+			strbuf_adds(sb, "'\\''");
+		else
+			strbuf_addc(sb, *p);
+	}
+	strbuf_addc(sb, '\'');
+}
+
+/* One error for a file in UTF-16, UTF-32 or GB18030, instead of one for
+ * each of its lines: what it is in, and how to make it UTF-8. */
+static bool inifile_check_encoding(const char *name, const char *data, size_t len, struct diags *d)
+{
+	bool bom;
+	const char *enc = inifile_foreign_encoding(data, len, &bom);
+	if (!enc)
+		return true;
+	/* With a byte order mark, iconv's "UTF-16" reads it and drops it. */
+	const char *from = !bom ? enc : strncmp(enc, "UTF-16", 6) == 0 ? "UTF-16" : "UTF-32";
+	size_t nlen = strlen(name);
+	char *out = nlen > 4 && strcmp(name + nlen - 4, ".ini") == 0
+	                ? xasprintf("%.*s-utf8.ini", (int)(nlen - 4), name)
+	                : xasprintf("%s.utf8", name);
+	struct strbuf cmd;
+	strbuf_init(&cmd);
+	strbuf_addf(&cmd, "iconv -f %s -t UTF-8 ", from);
+	inifile_shell_word(&cmd, name);
+	strbuf_adds(&cmd, " > ");
+	inifile_shell_word(&cmd, out);
+	const char *shown = strcmp(enc, "GB18030") == 0 ? "GB18030/GBK" : enc;
+	diags_add(d, DIAG_ERROR, -1, name, "encoding",
+	          _("the file is in %s, not UTF-8: save it as UTF-8 (in Notepad: Save as, "
+	            "Encoding: UTF-8), or convert it with: %s"),
+	          shown, cmd.buf);
+	strbuf_finish(&cmd);
+	free(out);
+	return false;
+}
+
 enum inifile_status inifile_parse_buffer(const char *name, const char *data, size_t len,
                                          inifile_handler h, void *user, struct diags *d)
 {
+	if (!inifile_check_encoding(name, data, len, d))
+		return INIFILE_ESYNTAX;
 	struct inifile_ctx c = {.name = name, .h = h, .user = user, .d = d};
 	inifile_scan(&c, data, len);
 	int rc = ini_parse_stream(inifile_reader, &c, inifile_ini_handler, &c);

@@ -16,7 +16,11 @@
  *     continuation line is removed from each); a continuation line holding
  *     only "." stands for an empty line; the parts are joined with "\n";
  *   - leading and trailing blanks of each line of a value are removed.
- * Values must be valid UTF-8; NUL bytes and lone CR are errors.
+ * Values must be valid UTF-8; NUL bytes and lone CR are errors. A file in
+ * UTF-16 or UTF-32 (by its byte order mark, or the NULs of UTF-16 without
+ * one) or in GB18030/GBK (not UTF-8, but GB18030 by its byte structure) is
+ * not parsed: it is one error, kind "encoding", where = name, that names
+ * the encoding and the iconv command that converts the file.
  *
  * Details the list above leaves open:
  *   - an indented line right after a key (or its continuation) is value text
@@ -35,8 +39,8 @@
  * Each error is a DIAG_ERROR with where = "name:line" and kind one of
  * "bad-line", "unclosed-section", "empty-section", "empty-key",
  * "name-too-long", "bad-key", "bad-utf8", "nul-byte", "lone-cr" ("file" for
- * an unreadable file, where = path). Syntax errors and the handler's own
- * messages come in file order.
+ * an unreadable file, "encoding" for one in another encoding, where = path).
+ * Syntax errors and the handler's own messages come in file order.
  */
 #ifndef TICKETMAIL_INIFILE_H
 #define TICKETMAIL_INIFILE_H
@@ -64,6 +68,12 @@ enum inifile_status {
 	INIFILE_ENOENT, /* file missing or unreadable (message in d) */
 	INIFILE_ESYNTAX /* one or more syntax errors (each in d, with file:line) */
 };
+
+/* A value given elsewhere (--set) made the way the reader makes a value of
+ * the file: the blanks (space, tab, VT, FF) at both ends of each of its
+ * LF-separated lines removed. Allocated, NUL-terminated; *out_len is its
+ * length. */
+char *inifile_trim_value(const char *value, size_t len, size_t *out_len);
 
 /* Parses the file at path. Syntax errors are added to d as
  * "path:line" errors and parsing goes on to find all of them. */

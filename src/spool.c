@@ -1529,9 +1529,50 @@ struct spool_fingerprint *spool_fingerprint_new(const char *recipient, const cha
 	return fp;
 }
 
+/* A field's value as the fingerprint takes it: without the blanks at both
+ * ends of each line, nor the empty lines at its start and end, so that a
+ * blank typed or pasted after a description does not make the same ticket
+ * a new one. A value without such blanks is taken as it is. Allocated. */
+static char *spool_trim_lines(const char *v)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	size_t len = strlen(v), pos = 0, empty = 0;
+	for (;;) {
+		const char *nl = memchr(v + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - v) : len;
+		size_t start = end, stop = pos;
+		for (size_t i = pos; i < end;) {
+			size_t b = spool_blank_len(v + i, end - i);
+			if (b) {
+				i += b;
+				continue;
+			}
+			if (start == end)
+				start = i;
+			stop = ++i;
+		}
+		if (start == end) {
+			empty++;
+		} else {
+			if (sb.len > 0)
+				for (size_t k = 0; k <= empty; k++)
+					strbuf_addc(&sb, '\n');
+			strbuf_add(&sb, v + start, stop - start);
+			empty = 0;
+		}
+		if (!nl)
+			break;
+		pos = end + 1;
+	}
+	return strbuf_take(&sb);
+}
+
 void spool_fingerprint_field(struct spool_fingerprint *fp, const char *key, const char *value)
 {
-	spool_fp_line(fp, key, value ? value : "");
+	char *v = spool_trim_lines(value ? value : "");
+	spool_fp_line(fp, key, v);
+	free(v);
 }
 
 void spool_fingerprint_attachment_digest(struct spool_fingerprint *fp,

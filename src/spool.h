@@ -238,7 +238,9 @@ void spool_history_free(struct spool_history_entry *entries, size_t n);
  *   "to=" recipient (trimmed, ASCII lower case) "\n"
  *   "subject=" subject (trimmed, each run of blanks - ASCII white space,
  *              U+00A0, U+3000 - made one space, ASCII lower case) "\n"
- *   "key=value\n" for each field, in the order given (table order)
+ *   "key=value\n" for each field, in the order given (table order), the
+ *              value without the blanks at both ends of each line and
+ *              without empty lines at its start and end
  *   "attachment=" hex SHA-256 of the content "\n" for each attachment
  * In values "\\" is written "\\\\" and LF "\\n", so no value can forge a
  * line. */

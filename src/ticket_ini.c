@@ -233,6 +233,7 @@ int ticket_ini_set(struct ticket *t, const char *assignment, struct diags *d)
 	char *shown = ticket_ini_shown(assignment);
 	const char *eq = strchr(assignment, '=');
 	char *key = NULL;
+	char *value = NULL;
 	if (!eq) {
 		diags_add(d, DIAG_ERROR, -1, NULL, "bad-set",
 		          _("--set %s: expected key=value or section.key=value"), shown);
@@ -247,8 +248,10 @@ int ticket_ini_set(struct ticket *t, const char *assignment, struct diags *d)
 	while (klen > 0 && (k[klen - 1] == ' ' || k[klen - 1] == '\t'))
 		klen--;
 	key = xstrndup(k, klen);
-	const char *value = eq + 1;
-	size_t vlen = strlen(value);
+	/* Blanks around the value go, as in the file: "--set 'address=T... '"
+	 * is the address. */
+	size_t vlen;
+	value = inifile_trim_value(eq + 1, strlen(eq + 1), &vlen);
 	int f = klen > 0 ? ticket_field_lookup(key) : -1;
 	if (klen == 0) {
 		diags_add(d, DIAG_ERROR, -1, NULL, "bad-set",
@@ -271,6 +274,7 @@ int ticket_ini_set(struct ticket *t, const char *assignment, struct diags *d)
 		rc = 0;
 	}
 out:
+	free(value);
 	free(key);
 	free(shown);
 	return rc;

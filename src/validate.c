@@ -38,10 +38,22 @@ static void validate_sink_init(struct validate_sink *vs, enum ticket_field f, co
 	vs->errors = 0;
 }
 
-/* "txid (Transaction ID (TxID))": key and label in the interface language. */
+/* "txid (Transaction ID (TxID))": key and label in the interface language.
+ * The brackets, the colon after a field's name and the comma between list
+ * items are translated: Chinese writes them full-width, with no space. */
 static char *validate_field_name(enum ticket_field f)
 {
-	return xasprintf("%s (%s)", ticket_fields[f].key, ticket_field_label(f, i18n_lang()));
+	/* TRANSLATORS: an identifier and its name in words: a field's key and
+	 * label, "txid (Transaction ID (TxID))", or a problem type's id and
+	 * name. */
+	return xasprintf(_("%s (%s)"), ticket_fields[f].key, ticket_field_label(f, i18n_lang()));
+}
+
+/* Between the items of a list in a message. */
+static const char *validate_list_sep(void)
+{
+	/* TRANSLATORS: what separates the items of a list ("ERC20, TRC20"). */
+	return _(", ");
 }
 
 __attribute__((format(printf, 4, 5))) static void validate_report(struct validate_sink *vs,
@@ -57,9 +69,10 @@ __attribute__((format(printf, 4, 5))) static void validate_report(struct validat
 	if (sev == DIAG_ERROR)
 		vs->errors++;
 	if (vs->d) {
-		diags_add(vs->d, sev, (int)vs->field, vs->where, kind, "%s: %s", name, detail);
+		/* TRANSLATORS: a field's name, then what is wrong with it. */
+		diags_add(vs->d, sev, (int)vs->field, vs->where, kind, _("%s: %s"), name, detail);
 	} else if (sev == DIAG_ERROR && !vs->first_error) {
-		vs->first_error = xasprintf("%s: %s", name, detail);
+		vs->first_error = xasprintf(_("%s: %s"), name, detail);
 	}
 	free(name);
 	free(detail);
@@ -424,7 +437,7 @@ static char *validate_network_list(void)
 	strbuf_init(&sb);
 	for (size_t i = 0; i < UTIL_ARRAY_LEN(validate_networks); i++) {
 		if (i)
-			strbuf_adds(&sb, ", ");
+			strbuf_adds(&sb, validate_list_sep());
 		strbuf_adds(&sb, validate_networks[i].name);
 	}
 	return strbuf_take(&sb);
@@ -631,6 +644,7 @@ enum validate_dt_status {
 	VALIDATE_DT_DATE,
 	VALIDATE_DT_TIME,
 	VALIDATE_DT_ZONE,
+	VALIDATE_DT_ZONE_NAME, /* letters only: an abbreviation such as CST */
 	VALIDATE_DT_COUNT
 };
 
@@ -654,6 +668,9 @@ static void validate_dt_spaces(const char *s, size_t len, size_t *i)
 	while (*i < len && s[*i] == ' ')
 		(*i)++;
 }
+
+/* The longest time zone abbreviation recognised as one (ChADT). */
+#define VALIDATE_ZONE_ABBR_MAX 6
 
 /* "+08:00", "+0800", "+08", "+8" at s[*i]. */
 static enum validate_dt_status validate_dt_offset(const char *s, size_t len, size_t *i,
@@ -712,8 +729,18 @@ static enum validate_dt_status validate_dt_zone(const char *s, size_t len, size_
 			return VALIDATE_DT_OK;
 		}
 	}
-	/* A zone name such as CST is ambiguous (China, or US Central). */
-	return validate_is_alpha(s[*i]) ? VALIDATE_DT_ZONE : VALIDATE_DT_FORMAT;
+	/* An abbreviation such as CST is ambiguous (China, US Central and
+	 * Cuba): letters only, up to the end but for blanks. */
+	if (!validate_is_alpha(s[*i]))
+		return VALIDATE_DT_FORMAT;
+	size_t k = *i, letters = 0;
+	while (k < len && validate_is_alpha(s[k])) {
+		k++;
+		letters++;
+	}
+	validate_dt_spaces(s, len, &k);
+	return k == len && letters >= 2 && letters <= VALIDATE_ZONE_ABBR_MAX ? VALIDATE_DT_ZONE_NAME
+	                                                                     : VALIDATE_DT_ZONE;
 }
 
 static bool validate_leap(int y)
@@ -847,6 +874,20 @@ static void validate_check_datetime(struct validate_sink *vs, const char *s, siz
 		                  "seconds 00-59)"),
 		                dt.hour, dt.minute, dt.second);
 		break;
+	case VALIDATE_DT_ZONE_NAME: {
+		/* The abbreviation is the last word. */
+		size_t end = len, start;
+		while (end > 0 && s[end - 1] == ' ')
+			end--;
+		for (start = end; start > 0 && validate_is_alpha(s[start - 1]); start--)
+			;
+		validate_report(vs, DIAG_ERROR, "datetime",
+		                _("has the time zone abbreviation %.*s, and abbreviations are "
+		                  "ambiguous (CST is China, US Central and Cuba time); write the "
+		                  "offset from UTC instead, e.g. +08:00 for China"),
+		                (int)(end - start), s + start);
+		break;
+	}
 	case VALIDATE_DT_ZONE:
 		validate_report(vs, DIAG_ERROR, "datetime",
 		                _("has a time zone that is not an offset between -14:00 and +14:00 "
@@ -914,11 +955,10 @@ static char *validate_txid_check(const char *s, size_t len, const char *network,
 			return NULL;
 		if (hex64_0x)
 			return xasprintf(
-			    _("a %s TxID is 64 hexadecimal characters without 0x; remove "
-			      "the 0x prefix (or correct network if this is an EVM-chain "
-			      "transaction)"),
+			    _("%s TxIDs are 64 hexadecimal characters without 0x; remove the 0x "
+			      "prefix (or correct network if this is an EVM-chain transaction)"),
 			    net->name);
-		return xasprintf(_("a %s TxID is exactly 64 hexadecimal characters (0-9, a-f); "
+		return xasprintf(_("%s TxIDs are exactly 64 hexadecimal characters (0-9, a-f); "
 		                   "this one has %zu characters"),
 		                 net->name, utf8_length(s, len));
 	case VALIDATE_FAM_EVM:
@@ -933,11 +973,10 @@ static char *validate_txid_check(const char *s, size_t len, const char *network,
 		}
 		if (has0x && len == 42 && validate_is_hex(s + 2, 40))
 			return xasprintf(
-			    _("is 0x and 40 hexadecimal characters: that is an address, "
-			      "not a transaction; a %s TxID is 0x followed by 64 "
-			      "hexadecimal characters"),
+			    _("is 0x and 40 hexadecimal characters: that is an address, not a "
+			      "transaction; %s TxIDs are 0x followed by 64 hexadecimal characters"),
 			    net->name);
-		return xasprintf(_("a %s TxID is 0x followed by 64 hexadecimal characters; this "
+		return xasprintf(_("%s TxIDs are 0x followed by 64 hexadecimal characters; this "
 		                   "one has %zu characters"),
 		                 net->name, utf8_length(s, len));
 	case VALIDATE_FAM_SOLANA:
@@ -945,14 +984,14 @@ static char *validate_txid_check(const char *s, size_t len, const char *network,
 			return NULL;
 		if (!b58 && bad < len)
 			return xasprintf(
-			    _("a %s TxID (signature) is base58 text, which has no 0, O, "
-			      "I or l and no punctuation; column %zu is not base58"),
+			    _("%s TxIDs (signatures) are base58 text, which has no 0, O, I or l "
+			      "and no punctuation; column %zu is not base58"),
 			    net->name, utf8_length(s, bad) + 1);
 		if (!b58)
-			return xasprintf(_("is too long for a %s TxID (%zu characters; a signature "
-			                   "has 87 or 88)"),
+			return xasprintf(_("is too long for a TxID on %s (%zu characters; a "
+			                   "signature has 87 or 88)"),
 			                 net->name, len);
-		return xasprintf(_("a %s TxID (signature) decodes to 64 bytes, usually 87 or 88 "
+		return xasprintf(_("%s TxIDs (signatures) decode to 64 bytes, usually 87 or 88 "
 		                   "base58 characters; this one decodes to %zu bytes"),
 		                 net->name, n);
 	case VALIDATE_FAM_UNKNOWN:
@@ -1033,7 +1072,7 @@ static void validate_check_address(struct validate_sink *vs, const char *s, size
 		r = len == 34 && s[0] == 'T' ? validate_b58check(s, len, 25, &version) : 1;
 		if (r == 1 || version != 0x41) {
 			validate_report(vs, DIAG_ERROR, "address",
-			                _("a %s address is T followed by 33 base58 characters"),
+			                _("%s addresses are T followed by 33 base58 characters"),
 			                net->name);
 		} else if (r == 2) {
 			validate_report(
@@ -1047,7 +1086,7 @@ static void validate_check_address(struct validate_sink *vs, const char *s, size
 		if (!(len == 42 && validate_has_0x(s, len) && validate_is_hex(s + 2, 40)))
 			validate_report(
 			    vs, DIAG_ERROR, "address",
-			    _("a %s address is 0x followed by 40 hexadecimal characters"),
+			    _("%s addresses are 0x followed by 40 hexadecimal characters"),
 			    net->name);
 		break;
 	case VALIDATE_FAM_BTC:
@@ -1074,14 +1113,14 @@ static void validate_check_address(struct validate_sink *vs, const char *s, size
 				    net->name);
 		} else {
 			validate_report(vs, DIAG_ERROR, "address",
-			                _("a %s address starts with bc1, 1 or 3"), net->name);
+			                _("%s addresses start with bc1, 1 or 3"), net->name);
 		}
 		break;
 	case VALIDATE_FAM_SOLANA:
 		if (!validate_b58_decode(s, len, key, sizeof key, &n, &bad) || n != 32)
 			validate_report(
 			    vs, DIAG_ERROR, "address",
-			    _("a %s address is base58 text of 32 bytes (32-44 characters)"),
+			    _("%s addresses are base58 text of 32 bytes (32-44 characters)"),
 			    net->name);
 		break;
 	case VALIDATE_FAM_UNKNOWN:
@@ -1267,7 +1306,9 @@ static void validate_check_language(struct validate_sink *vs, const char *s, cha
 {
 	const char *lang = i18n_normalise(s);
 	if (!lang) {
-		validate_report(vs, DIAG_ERROR, "language", _("must be zh_CN or en"));
+		validate_report(vs, DIAG_ERROR, "language",
+		                _("must be zh_CN or en (also written zh, 中文, English, EN, "
+		                  "en_US, ...)"));
 		return;
 	}
 	if (strcmp(lang, s) == 0)
@@ -1297,8 +1338,8 @@ static char *validate_category_list(const struct provider *p)
 	for (size_t i = 0; i < provider_category_count(p); i++) {
 		const struct provider_category *c = provider_category_at(p, i);
 		if (i)
-			strbuf_adds(&sb, ", ");
-		strbuf_addf(&sb, "%s (%s)", c->id, provider_category_name(c, i18n_lang()));
+			strbuf_adds(&sb, validate_list_sep());
+		strbuf_addf(&sb, _("%s (%s)"), c->id, provider_category_name(c, i18n_lang()));
 	}
 	return strbuf_take(&sb);
 }
@@ -1483,7 +1524,7 @@ static char *validate_alternatives(const enum ticket_field *fields, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char *name = validate_field_name(fields[i]);
 		if (i)
-			strbuf_adds(&sb, ", ");
+			strbuf_adds(&sb, validate_list_sep());
 		strbuf_adds(&sb, name);
 		free(name);
 	}

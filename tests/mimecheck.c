@@ -2,7 +2,9 @@
  *
  * Usage: mimecheck MESSAGE.eml [--expect-subject S] [--expect-from-name N]
  *                  [--expect-attachment NAME=PATH ...]
- *                  [--expect-body-contains TEXT ...] [--expect-parts N]
+ *                  [--expect-body-contains TEXT ...] [--expect-body-lacks TEXT ...]
+ *                  [--expect-from ADDR] [--expect-no-header NAME ...]
+ *                  [--expect-parts N]
  *        mimecheck MESSAGE.eml --dump
  *
  * Fails (exit 1) on any GMime parser warning, on any raw-byte problem
@@ -31,6 +33,11 @@ struct check_opts {
 	size_t natts;
 	const char **body_texts;
 	size_t nbody_texts;
+	const char **body_lacks;
+	size_t nbody_lacks;
+	const char *from_addr;
+	const char **no_headers;
+	size_t nno_headers;
 	long parts; /* -1: not checked */
 	bool dump;
 };
@@ -207,6 +214,27 @@ static void check_expectations(struct check_state *st, GMimeMessage *msg,
 			check_fail(st, "From name is \"%s\", expected \"%s\"", n ? n : "(none)",
 			           o->from_name);
 	}
+	if (o->from_addr) {
+		InternetAddressList *l = g_mime_message_get_from(msg);
+		InternetAddress *ia = l && internet_address_list_length(l) == 1
+		                          ? internet_address_list_get_address(l, 0)
+		                          : NULL;
+		const char *a =
+		    ia && INTERNET_ADDRESS_IS_MAILBOX(ia)
+		        ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))
+		        : NULL;
+		if (!a || strcmp(a, o->from_addr) != 0)
+			check_fail(st, "From address is \"%s\", expected \"%s\"", a ? a : "(none)",
+			           o->from_addr);
+	}
+	for (size_t i = 0; i < o->nno_headers; i++) {
+		const char *v = g_mime_object_get_header(GMIME_OBJECT(msg), o->no_headers[i]);
+		if (v)
+			check_fail(st, "has a %s header (\"%s\")", o->no_headers[i], v);
+	}
+	for (size_t i = 0; i < o->nbody_lacks; i++)
+		if (st->body && strstr(st->body, o->body_lacks[i]))
+			check_fail(st, "body contains \"%s\"", o->body_lacks[i]);
 	for (size_t i = 0; i < o->natts; i++) {
 		struct check_part *found = NULL;
 		for (guint k = 0; k < st->parts->len && !found; k++) {
@@ -261,7 +289,8 @@ static int check_usage(void)
 	fputs("usage: mimecheck MESSAGE.eml [--expect-subject S] [--expect-from-name N]\n"
 	      "                 [--expect-attachment NAME=PATH ...] [--expect-body-contains TEXT "
 	      "...]\n"
-	      "                 [--expect-parts N] [--dump]\n",
+	      "                 [--expect-body-lacks TEXT ...] [--expect-from ADDR]\n"
+	      "                 [--expect-no-header NAME ...] [--expect-parts N] [--dump]\n",
 	      stderr);
 	return 2;
 }
@@ -272,6 +301,8 @@ static bool check_parse_args(int argc, char **argv, struct check_opts *o)
 	o->parts = -1;
 	o->atts = g_new0(struct check_expect_att, (gsize)argc);
 	o->body_texts = g_new0(const char *, (gsize)argc);
+	o->body_lacks = g_new0(const char *, (gsize)argc);
+	o->no_headers = g_new0(const char *, (gsize)argc);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -292,6 +323,12 @@ static bool check_parse_args(int argc, char **argv, struct check_opts *o)
 			o->from_name = v;
 		} else if (strcmp(a, "--expect-body-contains") == 0) {
 			o->body_texts[o->nbody_texts++] = v;
+		} else if (strcmp(a, "--expect-body-lacks") == 0) {
+			o->body_lacks[o->nbody_lacks++] = v;
+		} else if (strcmp(a, "--expect-from") == 0) {
+			o->from_addr = v;
+		} else if (strcmp(a, "--expect-no-header") == 0) {
+			o->no_headers[o->nno_headers++] = v;
 		} else if (strcmp(a, "--expect-attachment") == 0) {
 			/* the last '=' separates: names may contain '=', paths rarely do */
 			const char *eq = strrchr(v, '=');
@@ -365,6 +402,8 @@ int main(int argc, char **argv)
 		g_free((char *)o.atts[i].name);
 	g_free(o.atts);
 	g_free(o.body_texts);
+	g_free(o.body_lacks);
+	g_free(o.no_headers);
 	g_free(data);
 	g_mime_shutdown();
 	return rc;

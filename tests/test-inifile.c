@@ -253,6 +253,53 @@ START_TEST(test_all_errors)
 }
 END_TEST
 
+/* A file in another encoding is one "encoding" error naming it, nothing
+ * is delivered; UTF-8 with a stray byte is reported line by line. */
+START_TEST(test_foreign_encoding)
+{
+	static const struct {
+		const char *text;
+		size_t len;
+		const char *needle;
+	} cases[] = {
+#define T(s) s, sizeof s - 1
+	    {T("\xFF\xFE[\0t\0]\0\n\0k\0=\0v\0\n\0"), "UTF-16LE, not UTF-8"},
+	    {T("[\0t\0]\0\n\0k\0=\0v\0\n\0"), "UTF-16LE, not UTF-8"},
+	    {T("\0[\0t\0]\0\n\0k\0=\0v\0\n"), "iconv -f UTF-16BE -t UTF-8 t.ini > t-utf8.ini"},
+	    {T("\xFF\xFE\0\0[\0\0\0]\0\0\0"), "iconv -f UTF-32 -t UTF-8"},
+	    {T("[t]\nk = \xD6\xD0\xCE\xC4\n"), "GB18030/GBK, not UTF-8"},
+#undef T
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct got g = {0};
+		struct diags d;
+		diags_init(&d);
+		ck_assert_int_eq(
+		    inifile_parse_buffer("t.ini", cases[i].text, cases[i].len, collect, &g, &d),
+		    INIFILE_ESYNTAX);
+		ck_assert_uint_eq(g.n, 0);
+		ck_assert_uint_eq(d.n, 1);
+		check_diag(&d, 0, "t.ini", "encoding");
+		ck_assert_msg(strstr(d.v[0].message, cases[i].needle), "case %zu: %s", i,
+		              d.v[0].message);
+		got_free(&g);
+		diags_finish(&d);
+	}
+	/* Latin-1 "é" before a letter, and a lone NUL: not GB18030, not UTF-16. */
+	static const char latin1[] = "[t]\nk = caf\xE9s\nn = a\0b\n";
+	struct got g = {0};
+	struct diags d;
+	diags_init(&d);
+	ck_assert_int_eq(inifile_parse_buffer("t.ini", latin1, sizeof latin1 - 1, collect, &g, &d),
+	                 INIFILE_ESYNTAX);
+	ck_assert_uint_eq(d.n, 2);
+	check_diag(&d, 0, "t.ini:2", "bad-utf8");
+	check_diag(&d, 1, "t.ini:3", "nul-byte");
+	got_free(&g);
+	diags_finish(&d);
+}
+END_TEST
+
 START_TEST(test_bom_crlf_file)
 {
 	struct got g = {0};
@@ -379,6 +426,7 @@ static Suite *inifile_suite(void)
 	tcase_add_test(tc, test_long_values);
 	tcase_add_test(tc, test_long_names);
 	tcase_add_test(tc, test_all_errors);
+	tcase_add_test(tc, test_foreign_encoding);
 	tcase_add_test(tc, test_bom_crlf_file);
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_stop);

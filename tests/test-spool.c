@@ -714,6 +714,28 @@ START_TEST(test_fingerprint)
 	fingerprint("support@okx.com", "USDT 提币 未到账", swapped, 4, "PNG1", b);
 	ck_assert_str_ne(a, b);
 
+	/* Blanks at both ends of a value's lines (ASCII, U+00A0, U+3000) and
+	 * empty lines around it do not count; inside a line and between lines
+	 * they do. */
+	const char *desc[] = {"description", "到账慢\nline 2 two", "uid", "12345678"};
+	char x[65], y[65];
+	fingerprint("support@okx.com", "s", desc, 4, NULL, x);
+	static const char *const same[] = {"到账慢 \nline 2 two", " 到账慢\t\nline 2 two\u3000",
+	                                   "\n \n到账慢\r\n line 2 two \n\n",
+	                                   "\u00a0到账慢\nline 2 two\u00a0\u3000"};
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(same); i++) {
+		desc[1] = same[i];
+		fingerprint("support@okx.com", "s", desc, 4, NULL, y);
+		ck_assert_msg(strcmp(x, y) == 0, "\"%s\" fingerprints differently", same[i]);
+	}
+	static const char *const other[] = {"到账慢\nline 2  two", "到账慢\n\nline 2 two",
+	                                    "到账慢 line 2 two", "到账慢\nline 2 two."};
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(other); i++) {
+		desc[1] = other[i];
+		fingerprint("support@okx.com", "s", desc, 4, NULL, y);
+		ck_assert_msg(strcmp(x, y) != 0, "\"%s\" fingerprints the same", other[i]);
+	}
+
 	/* A value cannot forge another field's line. */
 	const char *forged[] = {"uid", "12345678\ntxid=0xabc"};
 	fingerprint("support@okx.com", "USDT 提币 未到账", forged, 2, "PNG1", b);

@@ -430,6 +430,8 @@ enum var {
 	V_HAS_DEVICE,
 	V_HAS_CONTACT,
 	V_REPLY_TIME,
+	V_FROM_ADDRESS,
+	V_FROM_OTHER_ADDRESS,
 	V_COUNT
 };
 
@@ -468,6 +470,8 @@ static const char *const var_names[V_COUNT] = {
     [V_HAS_DEVICE] = "has_device",
     [V_HAS_CONTACT] = "has_contact",
     [V_REPLY_TIME] = "reply_time",
+    [V_FROM_ADDRESS] = "from_address",
+    [V_FROM_OTHER_ADDRESS] = "from_other_address",
 };
 
 static bool email_known(const char *name, void *user)
@@ -484,6 +488,7 @@ struct vars {
 	const char *v[V_COUNT];
 	char sender[128];
 	char count[16];
+	const char *from; /* the sending address; NULL: the registered email */
 };
 
 static const char *vars_lookup(const char *name, void *user)
@@ -531,6 +536,11 @@ static void vars_derive(struct vars *vs)
 	vs->v[V_HAS_TRANSACTION] = vars_any(vs, V_COIN, V_ORDER_ID);
 	vs->v[V_HAS_DEVICE] = vars_any(vs, V_DEVICE_MODEL, V_APP_VERSION);
 	vs->v[V_HAS_CONTACT] = vars_any(vs, V_PHONE, V_TELEGRAM);
+	vs->v[V_FROM_ADDRESS] = vs->from ? vs->from : vs->v[V_EMAIL];
+	vs->v[V_FROM_OTHER_ADDRESS] =
+	    vs->from && vars_set(vs, V_EMAIL) && util_ascii_casecmp(vs->from, vs->v[V_EMAIL]) != 0
+	        ? "1"
+	        : "";
 }
 
 static const char *const txid_hex =
@@ -620,6 +630,21 @@ static void vars_minimal_en(struct vars *vs)
 	                       "locked, and I cannot log in.";
 	vs->v[V_PROVIDER_NAME] = "OKX";
 	vs->v[V_CATEGORY_NAME] = "Account";
+	vars_derive(vs);
+}
+
+/* The minimal tickets sent from an address other than the registered one. */
+static void vars_other_from_zh(struct vars *vs)
+{
+	vars_minimal_zh(vs);
+	vs->from = "me@example.net";
+	vars_derive(vs);
+}
+
+static void vars_other_from_en(struct vars *vs)
+{
+	vars_minimal_en(vs);
+	vs->from = "me@example.net";
 	vars_derive(vs);
 }
 
@@ -761,6 +786,8 @@ static const struct golden_case golden_cases[] = {
     {"en-full", "en", vars_full_en},
     {"zh_CN-minimal", "zh_CN", vars_minimal_zh},
     {"en-minimal", "en", vars_minimal_en},
+    {"zh_CN-other-from", "zh_CN", vars_other_from_zh},
+    {"en-other-from", "en", vars_other_from_en},
 };
 
 START_TEST(test_golden)
@@ -847,6 +874,37 @@ START_TEST(test_each_field_alone)
 }
 END_TEST
 
+/* Sent from another address, the body says so, names the registered email
+ * as the account's and asks for the reply where it will go (the From
+ * address); it never claims to come from the registered email. Sent from
+ * the registered email in another case, it says what it always said. */
+START_TEST(test_other_from_address)
+{
+	static const char *const claim[] = {"由我的注册邮箱", "from my registered email"};
+	static const char *const other[] = {"这封邮件由我的另一个邮箱 me@example.net 发出",
+	                                    "I am writing from another\naddress, me@example.net."};
+	static const char *const reply[] = {"请回复到这个邮箱", "Please reply to me@example.net."};
+	const char *lang = _i ? "en" : "zh_CN";
+	struct vars vs;
+	(_i ? vars_other_from_en : vars_other_from_zh)(&vs);
+	char *body = render_real(lang, "body.txt", &vs);
+	ck_assert_msg(!strstr(body, claim[_i]), "%s: claims the registered email:\n%s", lang, body);
+	ck_assert_msg(strstr(body, other[_i]),
+	              "%s: does not say it comes from another address:\n%s", lang, body);
+	ck_assert_msg(strstr(body, reply[_i]), "%s: no reply request:\n%s", lang, body);
+	ck_assert_msg(strstr(body, vs.v[V_EMAIL]), "%s: no registered email", lang);
+	free(body);
+
+	(_i ? vars_minimal_en : vars_minimal_zh)(&vs);
+	vs.from = "LI.SI@Example.COM";
+	vars_derive(&vs);
+	body = render_real(lang, "body.txt", &vs);
+	ck_assert_msg(strstr(body, claim[_i]), "%s: same address in other case:\n%s", lang, body);
+	ck_assert_msg(!strstr(body, "LI.SI@"), "%s: the sending address was shown", lang);
+	free(body);
+}
+END_TEST
+
 /* Display columns of a line: CJK and full-width forms count two. */
 static size_t display_width(const char *s, size_t len)
 {
@@ -923,6 +981,7 @@ static Suite *template_suite(void)
 	tcase_add_loop_test(tc, test_golden, 0, (int)UTIL_ARRAY_LEN(golden_cases));
 	tcase_add_loop_test(tc, test_full_body_has_every_field, 0, 2);
 	tcase_add_loop_test(tc, test_each_field_alone, 0, 2);
+	tcase_add_loop_test(tc, test_other_from_address, 0, 2);
 	tcase_add_test(tc, test_template_sources_tidy);
 	suite_add_tcase(s, tc);
 	return s;

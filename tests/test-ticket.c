@@ -63,7 +63,7 @@ START_TEST(test_values_exact)
 	ck_assert_str_eq(ticket_attach_path(t, 1), "b.png");
 	ck_assert_uint_eq(ticket_attach_origin(t, 0).line, 7);
 	ck_assert_ptr_null(ticket_attach_origin(t, 1).file);
-	ck_assert_str_eq(ticket_field_label(TF_TXID, "zh_CN"), "交易哈希 (TxID)");
+	ck_assert_str_eq(ticket_field_label(TF_TXID, "zh_CN"), "交易哈希（TxID）");
 	ck_assert_str_eq(ticket_field_label(TF_TXID, "en"), "Transaction ID (TxID)");
 	ticket_free(t);
 	ticket_free(NULL);

@@ -230,18 +230,25 @@ START_TEST(test_set)
 	diags_init(&d);
 	ck_assert_int_eq(ticket_ini_set(t, "subject=USDT提币未到账", &d), 0);
 	ck_assert_str_eq(ticket_get(t, TF_SUBJECT), "USDT提币未到账");
-	/* The value is the exact rest after the first "="; the key is trimmed. */
+	/* The value is the rest after the first "=", its blanks at both ends
+	 * (of each line) removed as the file's are; the key is trimmed. */
 	ck_assert_int_eq(ticket_ini_set(t, " transaction.memo \t=  a=b ; c ", &d), 0);
-	ck_assert_str_eq(ticket_get(t, TF_MEMO), "  a=b ; c ");
+	ck_assert_str_eq(ticket_get(t, TF_MEMO), "a=b ; c");
+	ck_assert_int_eq(ticket_ini_set(t, "address=TJWvzHYjE5bJ4cmXxiRKya51dfy1PLK6d4 \t", &d), 0);
+	ck_assert_str_eq(ticket_get(t, TF_ADDRESS), "TJWvzHYjE5bJ4cmXxiRKya51dfy1PLK6d4");
 	ck_assert_int_eq(ticket_ini_set(t, "description=line 1\nline 2", &d), 0);
 	ck_assert_str_eq(ticket_get(t, TF_DESCRIPTION), "line 1\nline 2");
+	ck_assert_int_eq(ticket_ini_set(t, "description=\v line 1 \n\tline 2\f\n\n  x  ", &d), 0);
+	ck_assert_str_eq(ticket_get(t, TF_DESCRIPTION), "line 1\nline 2\n\nx");
+	ck_assert_int_eq(ticket_ini_set(t, "txid=   ", &d), 0);
+	ck_assert(!ticket_has(t, TF_TXID));
 	ck_assert_int_eq(ticket_ini_set(t, "uid=", &d), 0);
 	ck_assert_str_eq(ticket_get(t, TF_UID), "");
 	ck_assert(!ticket_has(t, TF_UID));
 	struct ticket_origin o = ticket_origin_of(t, TF_SUBJECT);
 	ck_assert_ptr_null(o.file);
 	ck_assert_uint_eq(o.line, 0);
-	ck_assert_int_eq(ticket_ini_set(t, "file=shot.png", &d), 0);
+	ck_assert_int_eq(ticket_ini_set(t, "file= shot.png ", &d), 0);
 	ck_assert_int_eq(ticket_ini_set(t, "attachments.file=dir/other=1.png", &d), 0);
 	ck_assert_uint_eq(ticket_attach_count(t), 2);
 	ck_assert_str_eq(ticket_attach_path(t, 0), "shot.png");
@@ -255,6 +262,7 @@ START_TEST(test_set)
 	ck_assert_int_eq(ticket_ini_set(t, "subject", &d), -1);
 	ck_assert_int_eq(ticket_ini_set(t, " =x", &d), -1);
 	ck_assert_int_eq(ticket_ini_set(t, "file=", &d), -1);
+	ck_assert_int_eq(ticket_ini_set(t, "file= \t", &d), -1);
 	ck_assert_int_eq(ticket_ini_set(t, "name=\xff", &d), -1);
 	ck_assert_int_eq(ticket_ini_set(t,
 	                                "zzzz=01234567890123456789012345678901234567890123456789"
@@ -274,6 +282,7 @@ START_TEST(test_set)
 	                 "section.key=value\n"
 	                 "ticketmail: error: --set  =x: missing key before \"=\"\n"
 	                 "ticketmail: error: --set file=: empty attachment path\n"
+	                 "ticketmail: error: --set file= \\t: empty attachment path\n"
 	                 "ticketmail: error: --set name=\\xFF: invalid UTF-8 in the value\n"
 	                 "ticketmail: error: --set zzzz=0123456789012345678901234567890123456789"
 	                 "012345678901234...: unknown key 'zzzz'\n");

@@ -589,6 +589,21 @@ START_TEST(test_datetime_forms)
 	ck_bad(TF_OCCURRED_AT, "2026-11-20 24:00 +08:00", "not a valid time");
 	ck_bad(TF_OCCURRED_AT, "2026-11-20 12:00 +15:00", "-14:00 and +14:00");
 	ck_bad(TF_OCCURRED_AT, "2026-11-20 12:00 CST", "+08:00");
+	/* A letters-only zone is an abbreviation: said to be ambiguous, with the
+	 * numeric form to use instead. */
+	static const char *const abbr[] = {"CST", "cst", "PST", "CEST", "HKT", "ChADT"};
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(abbr); i++) {
+		char *v = xasprintf("2026-11-20 12:00 %s ", abbr[i]);
+		char *want = xasprintf("has the time zone abbreviation %s, and abbreviations are "
+		                       "ambiguous (CST is China, US Central and Cuba time); write "
+		                       "the offset from UTC instead, e.g. +08:00 for China",
+		                       abbr[i]);
+		ck_bad(TF_OCCURRED_AT, v, want);
+		free(want);
+		free(v);
+	}
+	ck_bad(TF_OCCURRED_AT, "2026-11-20 12:00 CST+8", "-14:00 and +14:00");
+	ck_bad(TF_OCCURRED_AT, "2026-11-20 12:00 Antarctica", "-14:00 and +14:00");
 	ck_bad(TF_OCCURRED_AT, "yesterday", "YYYY-MM-DD HH:MM");
 }
 END_TEST
@@ -757,14 +772,20 @@ START_TEST(test_language)
 	ck_ok(TF_LANGUAGE, "en");
 	ck_ok(TF_LANGUAGE, "zh");
 	ck_bad(TF_LANGUAGE, "fr", "zh_CN or en");
-	ck_bad(TF_LANGUAGE, "chinese", "zh_CN or en");
+	ck_bad(TF_LANGUAGE, "français", "zh_CN or en");
+	ck_bad(TF_LANGUAGE, "日本語", "zh_CN or en");
+	ck_bad(TF_LANGUAGE, "中文版", "zh_CN or en");
 
 	static const struct {
 		const char *in, *out;
 		size_t notes;
 	} cases[] = {
 	    {"zh_CN", "zh_CN", 0},   {"en", "en", 0},          {"zh", "zh_CN", 1},
-	    {"zh-Hans", "zh_CN", 1}, {"en_US.UTF-8", "en", 1},
+	    {"zh-Hans", "zh_CN", 1}, {"en_US.UTF-8", "en", 1}, {"EN", "en", 1},
+	    {"English", "en", 1},    {"ENGLISH", "en", 1},     {"english", "en", 1},
+	    {"En_us", "en", 1},      {"ZH_cn", "zh_CN", 1},    {"ZH", "zh_CN", 1},
+	    {"Chinese", "zh_CN", 1}, {"中文", "zh_CN", 1},     {"简体中文", "zh_CN", 1},
+	    {"汉语", "zh_CN", 1},    {"英文", "en", 1},        {"英语", "en", 1},
 	};
 	for (size_t i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
 		struct ticket *t = test_good_ticket();
@@ -941,6 +962,62 @@ START_TEST(test_txid_by_network)
 	free(sig);
 	free(hex0x);
 	free(hexmix);
+	free(hex);
+}
+END_TEST
+
+/* The network's name goes into the TxID and address messages without an
+ * article, so none can read "a Ethereum" or "a X Layer". */
+START_TEST(test_network_messages_no_article)
+{
+	static const char *const networks[] = {"BTC",     "ERC20",        "TRC20",    "BEP20",
+	                                       "Polygon", "Arbitrum One", "Optimism", "Base",
+	                                       "AVAXC",   "Solana",       "X Layer"};
+	static const char *const names[] = {"Bitcoin",   "Ethereum", "TRON",     "BNB",
+	                                    "Polygon",   "Arbitrum", "Optimism", "Base",
+	                                    "Avalanche", "Solana",   "X Layer"};
+	char *hex = test_rand_hex(64, false);
+	char *hex0x = xasprintf("0x%s", hex);
+	char *addr0x = xasprintf("0x%.40s", hex);
+	char *sig = test_solana_sig();
+	char *sig0 = xstrdup(sig);
+	sig0[5] = '0';
+	char *longsig = xasprintf("%s%s", sig, sig);
+	const char *const txids[] = {hex, hex0x, addr0x, "0x1234", sig0, longsig, "1111"};
+	const char *const addresses[] = {"0x1234", "T1234", "zz", addr0x, hex};
+	size_t checked = 0;
+	for (size_t n = 0; n < UTIL_ARRAY_LEN(networks); n++) {
+		struct ticket *ctx = test_good_ticket();
+		test_set(ctx, TF_NETWORK, networks[n]);
+		for (size_t k = 0; k < UTIL_ARRAY_LEN(txids) + UTIL_ARRAY_LEN(addresses); k++) {
+			bool is_tx = k < UTIL_ARRAY_LEN(txids);
+			const char *v = is_tx ? txids[k] : addresses[k - UTIL_ARRAY_LEN(txids)];
+			char *m = validate_field(is_tx ? TF_TXID : TF_ADDRESS, v, strlen(v), ctx);
+			if (!m)
+				continue;
+			checked++;
+			for (size_t i = 0; i < UTIL_ARRAY_LEN(names); i++) {
+				char *a = xasprintf("a %s", names[i]);
+				char *an = xasprintf("an %s", names[i]);
+				ck_assert_msg(!strstr(m, a) && !strstr(m, an), "%s, %s: %s",
+				              networks[n], v, m);
+				free(a);
+				free(an);
+			}
+			free(m);
+		}
+		ticket_free(ctx);
+	}
+	ck_assert_uint_gt(checked, 60);
+	char *m = validate_txid("0x1234", "ERC20", NULL);
+	ck_assert_str_eq(m, "Ethereum (ERC20) TxIDs are 0x followed by 64 hexadecimal characters; "
+	                    "this one has 6 characters");
+	free(m);
+	free(longsig);
+	free(sig0);
+	free(sig);
+	free(addr0x);
+	free(hex0x);
 	free(hex);
 }
 END_TEST
@@ -1152,16 +1229,16 @@ START_TEST(test_chinese_labels)
 	ck_assert_str_eq(i18n_lang(), "zh_CN");
 	char *m = validate_field(TF_TXID, "xyz", 3, NULL);
 	ck_assert_ptr_nonnull(m);
-	ck_assert_msg(strncmp(m, "txid (交易哈希 (TxID)): ", strlen("txid (交易哈希 (TxID)): ")) ==
-	                  0,
-	              "%s", m);
+	ck_assert_msg(
+	    strncmp(m, "txid（交易哈希（TxID））：", strlen("txid（交易哈希（TxID））：")) == 0,
+	    "%s", m);
 	free(m);
 	struct ticket *t = ticket_new();
 	struct diags d;
 	diags_init(&d);
 	validate_ticket(t, NULL, &d);
 	const struct diag *e = test_find(&d, DIAG_ERROR, TF_SUBJECT);
-	ck_assert_ptr_nonnull(strstr(e->message, "subject (邮件主题)"));
+	ck_assert_ptr_nonnull(strstr(e->message, "subject（邮件主题）：必须填写，"));
 	ck_assert_ptr_nonnull(strstr(e->message, ticket_fields[TF_SUBJECT].why_zh));
 	diags_finish(&d);
 	ticket_free(t);
@@ -1282,6 +1359,7 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_language);
 	tcase_add_test(tc, test_network);
 	tcase_add_test(tc, test_txid_by_network);
+	tcase_add_test(tc, test_network_messages_no_article);
 	tcase_add_test(tc, test_txid_without_network);
 	tcase_add_test(tc, test_txid_normalised_in_ticket);
 	tcase_add_test(tc, test_address);

@@ -89,4 +89,44 @@ run "$TICKETMAIL" --dry-run --ticket "$TMP/long.ini" -a "$TMP/missing.png"
 is_rc 66 "missing attachment → 66"
 has "$err" "missing.png" "names the missing attachment"
 
+# 9. Sent from an address other than the registered email: the body says so,
+#    gives the registered email as the account's and asks for the reply at
+#    the sending address, which is where it goes (From, no Reply-To). The
+#    same address in other letter case is the registered one.
+mkdir -p "$XDG_CONFIG_HOME/ticketmail"
+cfg="$XDG_CONFIG_HOME/ticketmail/config.ini"
+printf '[account]\nfrom = me@example.com\nname = Me Tester\nsmtp = smtps://127.0.0.1:465\n' >"$cfg"
+chmod 600 "$cfg"
+run "$TICKETMAIL" --dry-run --ticket "$ex/withdrawal-en.ini" -o "$TMP/other-en.eml"
+is_rc 0 "other sender (en): composes"
+has "$err" "not from the registered email" "other sender (en): the warning stays"
+mimeok "$TMP/other-en.eml" --expect-from me@example.com --expect-from-name "Me Tester" \
+  --expect-no-header Reply-To \
+  --expect-body-contains "My account is registered with alex.morgan@example.com; I am writing from another" \
+  --expect-body-contains "address, me@example.com. Please reply to me@example.com." \
+  --expect-body-lacks "from my registered email address" \
+  "other sender (en): says so, asks for the reply at the From address"
+run "$TICKETMAIL" --dry-run --ticket "$ex/withdrawal-zh.ini" -o "$TMP/other-zh.eml"
+is_rc 0 "other sender (zh_CN): composes"
+mimeok "$TMP/other-zh.eml" --expect-from me@example.com --expect-no-header Reply-To \
+  --expect-body-contains "我的账户注册邮箱是 zhang.wei@example.com。" \
+  --expect-body-contains "这封邮件由我的另一个邮箱 me@example.com 发出，请回复到这个邮箱。" \
+  --expect-body-lacks "由我的注册邮箱" \
+  "other sender (zh_CN): says so, asks for the reply at the From address"
+printf '[account]\nfrom = Alex.Morgan@EXAMPLE.com\nsmtp = smtps://127.0.0.1:465\n' >"$cfg"
+run "$TICKETMAIL" --dry-run --ticket "$ex/withdrawal-en.ini" -o "$TMP/same-en.eml"
+is_rc 0 "registered sender in other case (en): composes"
+mimeok "$TMP/same-en.eml" --expect-from Alex.Morgan@EXAMPLE.com --expect-no-header Reply-To \
+  --expect-body-contains "I am writing from my registered email address (alex.morgan@example.com);" \
+  --expect-body-lacks "another" \
+  "registered sender in other case (en): the registered-address text, unchanged"
+printf '[account]\nfrom = zhang.wei@example.com\nsmtp = smtps://127.0.0.1:465\n' >"$cfg"
+run "$TICKETMAIL" --dry-run --ticket "$ex/withdrawal-zh.ini" -o "$TMP/same-zh.eml"
+is_rc 0 "registered sender (zh_CN): composes"
+mimeok "$TMP/same-zh.eml" --expect-from zhang.wei@example.com \
+  --expect-body-contains "这封邮件由我的注册邮箱 zhang.wei@example.com 发出，请直接回复到这个邮箱。" \
+  --expect-body-lacks "另一个邮箱" \
+  "registered sender (zh_CN): the registered-address text, unchanged"
+rm -f "$cfg"
+
 done_testing

@@ -102,4 +102,60 @@ if cjk "$err"; then fail "--lang en: the usage error is English" "$err"; else pa
 help LOCPATH="$TMP/nolocales" LANG=C.UTF-8 TICKETMAIL_LOCALEDIR="$TMP/nolocales" "$TICKETMAIL" --lang zh_CN --help
 has "$out" "$phrase_en" "TICKETMAIL_LOCALEDIR without a catalog: English (the catalog is what translates)"
 
+# 8. Chinese punctuation: no blank next to full-width punctuation and no
+#    ASCII colon, comma, bracket and the like next to Chinese text, in any
+#    msgstr (the catalog and its parts) or in the Chinese templates.
+set +e
+res=$(cd "$TOP_DIR" && "$PYTHON" tests/zh_punct.py po/zh_CN.po po/parts/*.po templates/zh_CN/*.txt 2>&1)
+rc=$?
+set -e
+if [ $rc -eq 0 ]; then pass "Chinese punctuation: full-width, no blanks around it (catalog, parts, templates)"; else
+  fail "Chinese punctuation: full-width, no blanks around it (catalog, parts, templates)" "$(printf '%s' "$res" | head -30)"; fi
+# ... and the checker does find both kinds of mistake.
+printf 'msgid "x"\nmsgstr "格式示例： %%s"\n\nmsgid "y"\nmsgstr "subject (邮件主题):必须填写"\n' >"$TMP/bad.po"
+printf '{{! 注释。 }}\n服务商 （okx）\n  缩进（可以）\n' >"$TMP/bad.txt"
+set +e
+res=$(cd "$TOP_DIR" && "$PYTHON" tests/zh_punct.py "$TMP/bad.po" "$TMP/bad.txt" 2>&1)
+rc=$?
+set -e
+if [ $rc -eq 1 ] && [ "$(printf '%s\n' "$res" | grep -c 'bad.po:2: blank')" = 1 ] &&
+   [ "$(printf '%s\n' "$res" | grep -c 'bad.po:5: ASCII')" = 3 ] &&
+   [ "$(printf '%s\n' "$res" | grep -c 'bad.txt:2: blank')" = 1 ] &&
+   [ "$(printf '%s\n' "$res" | grep -c 'bad.txt:[13]:')" = 0 ]; then
+  pass "the punctuation check finds a blank by a full-width colon, an ASCII colon, not a comment or an indent"
+else
+  fail "the punctuation check finds what it should" "$res"
+fi
+
+# 9. Messages put together at run time: a field's name, its label and the
+#    colon after them are full-width in Chinese.
+printf '[ticket]\ncategory = nosuch\n' >"$TMP/zh-empty.ini"
+run env LOCPATH="$TMP/nolocales" LANG=C.UTF-8 "$TICKETMAIL" --lang zh_CN --dry-run --ticket "$TMP/zh-empty.ini"
+is_rc 65 "Chinese errors: exit 65"
+has "$err" "subject（邮件主题）：必须填写，清晰简短" "Chinese errors: 'subject（邮件主题）：必须填写，'"
+has "$err" "请至少提供一个账户标识：uid（用户 UID）、email（注册邮箱）；" "Chinese errors: a list of fields with 、"
+has "$err" "category（问题类型）：“nosuch”不是" "Chinese errors: the field's name before a validation message"
+has "$err" "account（账户问题" "Chinese errors: a problem type's id and name"
+hasnt "$err" " (邮件主题)" "Chinese errors: no ASCII bracket around a label"
+
+# 10. The email's language may be written in any letter case and as a word,
+#     in English or Chinese; the email is then in that language.
+for spelling in EN English ENGLISH en_US Zh_CN Chinese 中文 简体中文 汉语 英文 英语; do
+  case $spelling in
+    [Ee]*|英*) want="Dear OKX Support," ;;
+    *) want="客服团队：" ;;
+  esac
+  run "$TICKETMAIL" --dry-run --ticket "$TOP_DIR/share/examples/withdrawal-en.ini" \
+    --set "language=$spelling" -o "$TMP/lang.eml"
+  is_rc 0 "language = $spelling is accepted"
+  mimeok "$TMP/lang.eml" --expect-body-contains "$want" "language = $spelling: the email is in that language"
+done
+run "$TICKETMAIL" --dry-run --ticket "$TOP_DIR/share/examples/withdrawal-en.ini" --set "language=日本語"
+is_rc 65 "language = 日本語 is refused (65)"
+has "$err" "language" "the refusal names the field"
+help LOCPATH="$TMP/nolocales" LANG=C.UTF-8 "$TICKETMAIL" --lang 中文 --help
+has "$out" "$phrase_zh" "--lang 中文: Chinese"
+help LOCPATH="$TMP/nolocales" LANG=C.UTF-8 "$TICKETMAIL" --lang EN --help
+has "$out" "$phrase_en" "--lang EN: English"
+
 done_testing

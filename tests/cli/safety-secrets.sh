@@ -86,7 +86,7 @@ in_fields() {
 2. $secret"
   blocked "$name in steps" "Steps taken" 2 4 "$what" "$secret"
   tm --set "error_message=Error:
-   $secret"
+报错 $secret"
   blocked "$name in error_message" "Error message" 2 4 "$what" "$secret"
   if [ ${#secret} -le 64 ] && ! printf '%s' "$secret" | grep -q $'\n'; then
     tm --set "subject=提币 $secret"

@@ -144,7 +144,7 @@ def test_chinese_withdrawal(srv):
     s.line("币种", "USDT")
     s.line("网络", "TRC20")
     s.line("数量", "500")
-    s.line("交易哈希 (TxID)", "0x" + TXID[:20])
+    s.line("交易哈希（TxID）", "0x" + TXID[:20])
     s.again(TXID)
     s.line("发生时间", "2026-11-20 14:32 +08:00")
     s.line("用户 UID", "482910375516289034")
@@ -192,7 +192,7 @@ def test_chinese_withdrawal(srv):
     if os.environ.get("INTERVIEW_SHOW"):
         sys.stderr.write(out)
     tap.has(out, "TxID 可在链上查到这笔交易。", "Chinese prompts: why support needs it")
-    tap.ok(re.search(r"✗ txid \(交易哈希 \(TxID\)\):.+\n", out),
+    tap.ok(re.search(r"✗ txid（交易哈希（TxID））：.+\n", out),
            "a bad TxID is refused with an explanation", out[-4000:])
     tap.has(out, "shots/withdrawal-record.png", "Tab completed the attachment path")
     tap.ok(re.search(r"withdrawal-record\.png — image/png, [0-9.]+ (B|KiB)", out),
