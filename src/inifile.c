@@ -522,7 +522,7 @@ enum inifile_status inifile_parse_buffer(const char *name, const char *data, siz
                                          inifile_handler h, void *user, struct diags *d)
 {
 	if (!inifile_check_encoding(name, data, len, d))
-		return INIFILE_ESYNTAX;
+		return INIFILE_EENCODING;
 	struct inifile_ctx c = {.name = name, .h = h, .user = user, .d = d};
 	inifile_scan(&c, data, len);
 	int rc = ini_parse_stream(inifile_reader, &c, inifile_ini_handler, &c);

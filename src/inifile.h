@@ -65,8 +65,9 @@ typedef int (*inifile_handler)(void *user, const struct inifile_entry *e, struct
 
 enum inifile_status {
 	INIFILE_OK,
-	INIFILE_ENOENT, /* file missing or unreadable (message in d) */
-	INIFILE_ESYNTAX /* one or more syntax errors (each in d, with file:line) */
+	INIFILE_ENOENT,   /* file missing or unreadable (message in d) */
+	INIFILE_ESYNTAX,  /* one or more syntax errors (each in d, with file:line) */
+	INIFILE_EENCODING /* not UTF-8 but UTF-16, UTF-32 or GB18030 (one error in d) */
 };
 
 /* A value given elsewhere (--set) made the way the reader makes a value of

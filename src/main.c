@@ -279,6 +279,9 @@ static int main_read_ticket(struct main_run *r, bool *usable)
 			*usable = false;
 		} else if (rc == -2) {
 			status = EX_DATAERR;
+		} else if (rc == -3) {
+			status = EX_DATAERR; /* one error says it all */
+			*usable = false;
 		} else if (prompt_is_draft(o->ticket_path)) {
 			r->draft_path = xstrdup(o->ticket_path);
 		}

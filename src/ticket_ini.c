@@ -172,6 +172,8 @@ int ticket_ini_read(struct ticket *t, const char *path, struct diags *d)
 	free(dir);
 	if (st == INIFILE_ENOENT)
 		return -1;
+	if (st == INIFILE_EENCODING)
+		return -3;
 	if (st != INIFILE_OK || diags_count(d, DIAG_ERROR) > before)
 		return -2;
 	return 0;

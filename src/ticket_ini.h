@@ -22,7 +22,8 @@
 
 /* Reads path into t (fields already set are overwritten by the file's).
  * Every problem goes to d. Returns 0 on success, -1 when the file cannot be
- * read (EX_NOINPUT), -2 when it has errors (EX_DATAERR). */
+ * read (EX_NOINPUT), -2 when it has errors (EX_DATAERR), -3 when it is
+ * in another encoding than UTF-8 (EX_DATAERR; nothing of it was read). */
 int ticket_ini_read(struct ticket *t, const char *path, struct diags *d);
 
 /* Applies one "key=value" or "section.key=value" assignment from the command

@@ -276,7 +276,7 @@ START_TEST(test_foreign_encoding)
 		diags_init(&d);
 		ck_assert_int_eq(
 		    inifile_parse_buffer("t.ini", cases[i].text, cases[i].len, collect, &g, &d),
-		    INIFILE_ESYNTAX);
+		    INIFILE_EENCODING);
 		ck_assert_uint_eq(g.n, 0);
 		ck_assert_uint_eq(d.n, 1);
 		check_diag(&d, 0, "t.ini", "encoding");

@@ -57,11 +57,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	diags_init(&d);
 	enum inifile_status r =
 	    inifile_parse_buffer("fuzz.ini", (const char *)data, size, fuzz_ini_handler, &st, &d);
-	FUZZ_CHECK(r == INIFILE_OK || r == INIFILE_ESYNTAX, "status %d", (int)r);
+	FUZZ_CHECK(r == INIFILE_OK || r == INIFILE_ESYNTAX || r == INIFILE_EENCODING, "status %d",
+	           (int)r);
 	size_t errors = diags_count(&d, DIAG_ERROR);
-	FUZZ_CHECK((r == INIFILE_ESYNTAX) == (errors > 0) || st.stop_every,
-	           "status %d with %zu errors", (int)r, errors);
-	if (d.n == 1 && d.v[0].kind && strcmp(d.v[0].kind, "encoding") == 0) {
+	FUZZ_CHECK((r != INIFILE_OK) == (errors > 0) || st.stop_every, "status %d with %zu errors",
+	           (int)r, errors);
+	FUZZ_CHECK((r == INIFILE_EENCODING) ==
+	               (d.n == 1 && d.v[0].kind && strcmp(d.v[0].kind, "encoding") == 0),
+	           "status %d, %zu diagnostics", (int)r, d.n);
+	if (r == INIFILE_EENCODING) {
 		FUZZ_CHECK(d.v[0].where && strcmp(d.v[0].where, "fuzz.ini") == 0, "where %s",
 		           d.v[0].where ? d.v[0].where : "(null)");
 		FUZZ_CHECK(st.keys == 0, "%u keys delivered from a file in another encoding",
