@@ -284,9 +284,9 @@ int transport_exitcode(const struct transport_result *r)
 		return EX_TEMPFAIL;
 	if (r->status == TRANSPORT_ETLS)
 		return EX_PROTOCOL;
-	if (r->status == TRANSPORT_ESENDER || r->status == TRANSPORT_ERECIPIENT ||
-	    r->status == TRANSPORT_EMESSAGE)
-		return EX_DATAERR;
+	/* A refusal for good (5xx to the session, MAIL FROM, RCPT TO, DATA or
+	 * the final dot; a sendmail command that failed): not delivered, and
+	 * not an invalid ticket, which is what EX_DATAERR says. */
 	return EX_UNAVAILABLE;
 }
 

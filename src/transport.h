@@ -113,7 +113,7 @@ enum transport_status transport_send(const struct transport_config *c, const cha
  * piped with CRLF turned into local LF line ends. Exit status 0 is
  * TRANSPORT_OK; EX_TEMPFAIL (75) is a temporary TRANSPORT_EMESSAGE; 126 and
  * 127 (could not run) are TRANSPORT_ECONFIG; other statuses and signals are
- * permanent. A program that stops reading the message part-way (or a read
+ * a permanent TRANSPORT_EMESSAGE whose message gives the status. A program that stops reading the message part-way (or a read
  * error while piping it) is TRANSPORT_EUNKNOWN: part of it may have left. res as for
  * transport_send(). */
 enum transport_status transport_sendmail(const char *command, const char *from, const char *to,
@@ -121,9 +121,10 @@ enum transport_status transport_sendmail(const char *command, const char *from, 
 
 /* The <sysexits.h> status main() should exit with for r: EX_OK; EX_CONFIG
  * (ECONFIG); EX_NOINPUT (EINPUT); EX_TEMPFAIL (anything temporary);
- * EX_NOPERM (EAUTH); EX_DATAERR (sender, recipient or message refused for
- * good); EX_PROTOCOL (TLS); EX_UNAVAILABLE (EUNKNOWN: maybe delivered, and
- * a permanently refused session). */
+ * EX_NOPERM (EAUTH); EX_PROTOCOL (TLS); EX_UNAVAILABLE (EUNKNOWN: maybe
+ * delivered; and every refusal for good: the session, the sender, the
+ * recipient or the message refused with 5xx, or a sendmail command that
+ * failed with anything but EX_TEMPFAIL). */
 int transport_exitcode(const struct transport_result *r);
 
 /* A short, stable English name of the status ("recipient", "lost-before-dot"). */

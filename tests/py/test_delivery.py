@@ -181,6 +181,22 @@ def test_sendmail():
     r = env.send("--resend")
     tap.is_(r.rc, 75, "sendmail exiting 75: not sent yet (75)", repr(r))
     tap.is_(len(env.outbox()), 1, "sendmail exiting 75: queued in the outbox")
+    tap.has(r.err, "ticketmail outbox --flush", "sendmail exiting 75: says how to retry")
+    queued = env.outbox_ids()
+    # Any other status of the command is a failure for good: 69, never 65
+    # (an invalid ticket), whatever the command's own status means.
+    for code in ("1", "69", "78"):
+        env.env["FAKE_SENDMAIL_EXIT"] = code
+        r = env.send("--resend")
+        tap.is_(r.rc, 69, f"sendmail exiting {code}: exit 69 (not delivered)", repr(r))
+        tap.has(r.err, f"failed with exit status {code}",
+                f"sendmail exiting {code}: the message gives the command's status")
+        tap.has(r.err, "not retried automatically", f"sendmail exiting {code}: not retried")
+        new = [i for i in env.outbox_ids() if i not in queued]
+        tap.is_(len(new), 1, f"sendmail exiting {code}: kept in the outbox", env.outbox_ids())
+        queued += new
+        tap.is_(env.states(new[0] if new else "?")[-1:], ["failed"],
+                f"sendmail exiting {code}: journaled failed")
 
 
 def test_config_errors():

@@ -30,11 +30,13 @@ TEMPORARY = {
     "stall": (75, "did not answer in time, waiting for the greeting", None),
     "drop-during-data": (75, "was lost at", None),
 }
+# A refusal for good is 69 (EX_UNAVAILABLE), as ticketmail(1) and --help say;
+# 65 is for an invalid ticket.
 PERMANENT = {
-    "mail-550": (65, "refused the sender", "550 5.7.1 Sender address rejected"),
-    "rcpt-550": (65, "refused the recipient", "550 5.1.1 No such user here"),
-    "data-cmd-554": (65, "refused to take the message (DATA)", "554 5.3.4 Message too big"),
-    "data-554": (65, "refused the message after receiving it",
+    "mail-550": (69, "refused the sender", "550 5.7.1 Sender address rejected"),
+    "rcpt-550": (69, "refused the recipient", "550 5.1.1 No such user here"),
+    "data-cmd-554": (69, "refused to take the message (DATA)", "554 5.3.4 Message too big"),
+    "data-554": (69, "refused the message after receiving it",
                  "554 5.6.0 Message content rejected"),
     "no-starttls": (76, "does not offer STARTTLS", None),
     "auth-fail": (77, "login to smtp://127.0.0.1:", "535 5.7.8 Authentication credentials invalid"),
