@@ -372,6 +372,49 @@ START_TEST(test_plain_loopback)
 }
 END_TEST
 
+START_TEST(test_plain_loopback_starttls)
+{
+	/* Plain SMTP allowed on loopback does not turn TLS down: a server that
+	 * offers STARTTLS, and AUTH only inside it, gets both. */
+	smtpd_start(&(struct smtpd_opts){.mode = "--starttls", .auth = true});
+	struct transport_config c;
+	struct transport_result r;
+	config_init(&c, true);
+	c.allow_plain_loopback = true;
+	transport_result_init(&r);
+	ck_assert_msg(send_file(&c, small_path, &r) == TRANSPORT_OK, "%s",
+	              r.message ? r.message : "");
+	assert_delivered(small_path);
+	assert_log_has("1 plain STARTTLS");
+	assert_log_has("1 tls AUTH");
+	assert_no_plain_auth();
+	char *env = smtpd_file("envelope", NULL);
+	ck_assert_ptr_nonnull(strstr(env, "\"tls\": true"));
+	free(env);
+	transport_result_finish(&r);
+	smtpd_stop();
+}
+END_TEST
+
+START_TEST(test_plain_loopback_bad_certificate)
+{
+	/* ... and TLS, once offered, is checked as always: no quiet fallback
+	 * to plain text when the certificate is wrong. */
+	smtpd_start(&(struct smtpd_opts){.mode = "--starttls", .cert = "selfsigned", .auth = true});
+	struct transport_config c;
+	struct transport_result r;
+	config_init(&c, true);
+	c.allow_plain_loopback = true;
+	transport_result_init(&r);
+	ck_assert_int_eq(send_file(&c, small_path, &r), TRANSPORT_ETLS);
+	ck_assert_uint_eq(count_new(), 0);
+	assert_log_lacks("AUTH");
+	assert_log_lacks("MAIL");
+	transport_result_finish(&r);
+	smtpd_stop();
+}
+END_TEST
+
 /* ---- refusals and losses ----------------------------------------------- */
 
 struct fault_case {
@@ -927,6 +970,8 @@ static Suite *transport_suite(void)
 	tcase_add_test(tc, test_starttls_xoauth2);
 	tcase_add_test(tc, test_big_message);
 	tcase_add_test(tc, test_plain_loopback);
+	tcase_add_test(tc, test_plain_loopback_starttls);
+	tcase_add_test(tc, test_plain_loopback_bad_certificate);
 	tcase_add_loop_test(tc, test_fault, 0, UTIL_ARRAY_LEN(fault_cases));
 	tcase_add_test(tc, test_no_auth_offered);
 	tcase_add_test(tc, test_no_auth_offered_starttls);

@@ -106,6 +106,35 @@ def test_sends():
                        "smtps: every command was encrypted", srv.commands())
 
 
+def test_plain_loopback_starttls():
+    """allow_plain_loopback allows plain SMTP on loopback; it does not turn
+    STARTTLS down when the server offers it (and AUTH only inside it)."""
+    with fixture.Server(fixture.certs()) as srv:
+        env = fixture.Env("plain-loopback")
+        env.write_account(srv, allow_plain_loopback="yes")
+        r = env.send()
+        tap.is_(r.rc, 0, "allow_plain_loopback, server offers STARTTLS: sent", repr(r))
+        tap.hasnt(r.err, "offers no authentication", "allow_plain_loopback: AUTH was found")
+        msgs = srv.messages()
+        tap.ok(len(msgs) == 1 and msgs[0][1]["tls"],
+               "allow_plain_loopback: delivered over TLS all the same", msgs and msgs[0][1])
+        cmds = srv.commands()
+        tap.ok([c for c in cmds if c.split()[1:3] == ["plain", "STARTTLS"]],
+               "allow_plain_loopback: STARTTLS was used", cmds)
+        auth = [c for c in cmds if " AUTH " in c]
+        tap.ok(auth and all(c.split()[1] == "tls" for c in auth),
+               "allow_plain_loopback: AUTH only inside TLS", cmds)
+    with fixture.Server(fixture.certs(), mode="plain", auth=False) as srv:
+        env = fixture.Env("plain-loopback-plain")
+        env.write_account(srv, secret=None, allow_plain_loopback="yes", login="no")
+        r = env.send()
+        tap.is_(r.rc, 0, "allow_plain_loopback, no STARTTLS offered: sent in plain text",
+                repr(r))
+        msgs = srv.messages()
+        tap.ok(len(msgs) == 1 and not msgs[0][1]["tls"],
+               "allow_plain_loopback, no STARTTLS offered: one message, not encrypted")
+
+
 def test_no_yes():
     with fixture.Server(fixture.certs()) as srv:
         env = fixture.Env("no-yes")
@@ -251,6 +280,7 @@ def main():
         tap.ok(False, "TICKETMAIL is not set")
         return
     test_sends()
+    test_plain_loopback_starttls()
     test_no_yes()
     test_duplicates()
     test_sendmail()
