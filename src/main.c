@@ -740,15 +740,24 @@ static void main_time(time_t t, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%d %H:%M:%S %z", &tm);
 }
 
+/* true when outbox message id is still there. */
+static bool main_in_outbox(struct spool *s, const char *id)
+{
+	struct spool_entry *e = NULL;
+	if (spool_lookup(s, id, &e, NULL) != SPOOL_EOK)
+		return false;
+	spool_entries_free(e, 1);
+	return true;
+}
+
+/* Refuses a ticket that was sent before, may have arrived, or still waits
+ * in the outbox; one whose earlier messages failed or were dropped goes. */
 static int main_refuse_duplicate(struct main_run *r, struct spool *s, const char *fp)
 {
+	enum spool_duplicate dup;
 	struct spool_history_entry *h = NULL;
 	char *err = NULL;
-	enum spool_status st = spool_history_find(s, fp, &h, &err);
-	if (st == SPOOL_ENOENT) {
-		free(err);
-		return -1;
-	}
+	enum spool_status st = spool_history_duplicate(s, fp, &dup, &h, &err);
 	if (st != SPOOL_EOK) {
 		/* Never skip the duplicate check silently. */
 		diags_add(&r->d, DIAG_ERROR, -1, NULL, "history",
@@ -758,13 +767,48 @@ static int main_refuse_duplicate(struct main_run *r, struct spool *s, const char
 		free(err);
 		return spool_exitcode(st);
 	}
+	if (dup == SPOOL_DUP_NONE)
+		return -1;
 	char when[64];
 	main_time(h->date, when, sizeof when);
-	diags_add(&r->d, DIAG_ERROR, -1, NULL, "duplicate",
-	          _("this ticket was already sent on %s (Message-ID %s, %s). Sending the same "
-	            "email again slows support down: reply in that thread instead, or use "
-	            "--resend if you really mean to send it again"),
-	          when, h->message_id, h->state);
+	const char *msgid = main_or_dash(h->message_id);
+	const char *id = main_or_dash(h->id);
+	switch (dup) {
+	case SPOOL_DUP_WAITING:
+		diags_add(&r->d, DIAG_ERROR, -1, NULL, "duplicate",
+		          _("this ticket is already waiting in the outbox as %s (Message-ID %s, "
+		            "queued on %s), so nothing new was queued: send it with "
+		            "'ticketmail outbox --flush', or remove it with 'ticketmail outbox "
+		            "--drop %s' before sending the ticket again"),
+		          id, msgid, when, id);
+		break;
+	case SPOOL_DUP_UNKNOWN:
+		if (h->id && main_in_outbox(s, h->id))
+			diags_add(
+			    &r->d, DIAG_ERROR, -1, NULL, "duplicate",
+			    _("this ticket was sent on %s (Message-ID %s), but the connection "
+			      "was lost after the whole message went out, so it may have "
+			      "arrived. Check your sent mail and support's reply first; if it "
+			      "did not arrive, send the same message again with 'ticketmail "
+			      "outbox --resend %s', or a new one with --resend"),
+			    when, msgid, id);
+		else
+			diags_add(
+			    &r->d, DIAG_ERROR, -1, NULL, "duplicate",
+			    _("this ticket was sent on %s (Message-ID %s), but the connection "
+			      "was lost after the whole message went out, so it may have "
+			      "arrived. Check your sent mail and support's reply first; if it "
+			      "did not arrive, send it again with --resend"),
+			    when, msgid);
+		break;
+	default:
+		diags_add(&r->d, DIAG_ERROR, -1, NULL, "duplicate",
+		          _("this ticket was already sent on %s (Message-ID %s, %s). Sending the "
+		            "same email again slows support down: reply in that thread instead, or "
+		            "use --resend if you really mean to send it again"),
+		          when, msgid, main_or_dash(h->state));
+		break;
+	}
 	spool_history_free(h, 1);
 	return EX_DATAERR;
 }
@@ -1153,13 +1197,29 @@ static int main_outbox_list(struct spool *s)
 	return EX_OK;
 }
 
+/* Drops a message and records it in the history too: `ticketmail history`
+ * then shows it as dropped, and the ticket may be sent again. */
+static enum spool_status main_outbox_drop(struct spool *s, const char *id, char **err)
+{
+	struct spool_entry *e = NULL;
+	char *msgid = NULL;
+	if (spool_lookup(s, id, &e, NULL) == SPOOL_EOK && e->message_id)
+		msgid = xstrdup(e->message_id);
+	spool_entries_free(e, 1);
+	enum spool_status st = spool_drop(s, id, err);
+	if (st == SPOOL_EOK)
+		main_history_mark(s, msgid, SPOOL_STATE_DROPPED);
+	free(msgid);
+	return st;
+}
+
 static int main_outbox(const struct main_opts *o)
 {
 	struct spool *s = NULL;
 	char *err = NULL;
 	enum spool_status st = spool_open(NULL, &s, &err);
 	if (st == SPOOL_EOK && o->drop_id)
-		st = spool_drop(s, o->drop_id, &err);
+		st = main_outbox_drop(s, o->drop_id, &err);
 	else if (st == SPOOL_EOK && o->resend_id)
 		st = spool_resend_unknown(s, o->resend_id, &err);
 	if (st != SPOOL_EOK) {
