@@ -1138,6 +1138,7 @@ static int main_outbox_flush(struct spool *s, const struct main_opts *o)
 	}
 	int status = EX_OK;
 	bool waiting = false;
+	size_t unknown = 0, failed = 0;
 	time_t now = spool_now();
 	for (size_t i = 0; i < n; i++) {
 		bool chosen =
@@ -1148,6 +1149,12 @@ static int main_outbox_flush(struct spool *s, const struct main_opts *o)
 				main_time(e[i].next_try, when, sizeof when);
 				printf(_("%s: not due yet; next try at %s\n"), e[i].id, when);
 				waiting = true;
+			} else if (!o->resend_id && e[i].state == SPOOL_STATE_UNKNOWN) {
+				printf(_("%s: delivery unknown; left alone\n"), e[i].id);
+				unknown++;
+			} else if (!o->resend_id && e[i].state == SPOOL_STATE_FAILED) {
+				printf(_("%s: refused for good; left alone\n"), e[i].id);
+				failed++;
 			}
 			continue;
 		}
@@ -1162,8 +1169,30 @@ static int main_outbox_flush(struct spool *s, const struct main_opts *o)
 	}
 	spool_entries_free(e, n);
 	account_free(a);
+	/* A flush never sends these by itself; say what is left to decide. */
+	if (unknown)
+		fprintf(stderr,
+		        _("ticketmail: messages left alone because their delivery is unknown: %zu. "
+		          "They may have arrived: check your sent mail, then send each again with "
+		          "'ticketmail outbox --resend ID' or remove it with 'ticketmail outbox "
+		          "--drop ID'.\n"),
+		        unknown);
+	if (failed)
+		fprintf(
+		    stderr,
+		    _("ticketmail: messages left alone because they were refused for good: %zu. "
+		      "Once the cause is fixed, send each again with 'ticketmail outbox "
+		      "--resend ID', or remove it with 'ticketmail outbox --drop ID'.\n"),
+		    failed);
+	if (status != EX_OK)
+		return status;
+	/* Only the user can tell whether an unknown message arrived: that
+	 * needs them more than a retry that is not due yet. A failed one was
+	 * reported with its own status when it failed. */
+	if (unknown)
+		return EX_UNAVAILABLE;
 	/* Something still waits for its turn: not everything is sent. */
-	return status == EX_OK && waiting ? EX_TEMPFAIL : status;
+	return waiting ? EX_TEMPFAIL : EX_OK;
 }
 
 static int main_outbox_list(struct spool *s)

@@ -164,6 +164,11 @@ def test_permanent(certs, fault, want, cert="server"):
         with good:
             fl = env.run("outbox", "--flush", env={"TICKETMAIL_NOW": LATER})
             tap.is_(fl.rc, 0, f"{label}: flush: exit 0", repr(fl))
+            tap.has(fl.out, f"{msg_id}: refused for good; left alone",
+                    f"{label}: flush names the failed message it leaves alone")
+            tap.has(fl.err, "left alone because they were refused for good: 1",
+                    f"{label}: flush counts the failed messages")
+            tap.has(fl.err, "'ticketmail outbox --drop ID'", f"{label}: flush says how to remove it")
             tap.is_(good.messages(), [], f"{label}: a failed message is never retried by --flush")
             tap.is_(last(env, msg_id)[2], "failed", f"{label}: still failed")
             if fault == "auth-fail" or cert != "server":
@@ -197,8 +202,21 @@ def test_unknown(certs):
                "drop-after-dot: `ticketmail outbox` lists it as unknown", ls.out)
         good = healthy_again(env, srv, certs)
         with good:
+            # Flushing an outbox whose only message is unknown: nothing is
+            # sent, and the flush says why and what to do (exit 69, as for
+            # the unknown send itself).
             fl = env.run("outbox", "--flush", env={"TICKETMAIL_NOW": LATER})
-            tap.is_(fl.rc, 0, "drop-after-dot: flush exit 0", repr(fl))
+            tap.is_(fl.rc, 69, "drop-after-dot: flush exit 69 (delivery unknown, left alone)",
+                    repr(fl))
+            tap.has(fl.out, f"{msg_id}: delivery unknown; left alone",
+                    "drop-after-dot: flush names the message it leaves alone")
+            tap.has(fl.err, "left alone because their delivery is unknown: 1",
+                    "drop-after-dot: flush counts the unknown messages")
+            tap.has(fl.err, "'ticketmail outbox --resend ID'", "drop-after-dot: flush offers --resend ID")
+            tap.has(fl.err, "'ticketmail outbox --drop ID'", "drop-after-dot: flush offers --drop ID")
+            zh = env.run("outbox", "--flush", "--lang", "zh_CN", env={"TICKETMAIL_NOW": LATER})
+            tap.is_(zh.rc, 69, "drop-after-dot: flush in Chinese: exit 69", repr(zh))
+            tap.has(zh.err, "状态未知", "drop-after-dot: flush in Chinese says so in Chinese")
             tap.is_(len(good.messages()), 1, "drop-after-dot: --flush does not resend it")
             tap.is_(last(env, msg_id)[2], "unknown", "drop-after-dot: still unknown")
             rs = env.run("outbox", "--resend", msg_id)
