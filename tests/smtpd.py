@@ -318,6 +318,12 @@ async def serve(args):
         lambda: SMTPSession(server, handler, implicit, loop=loop, **kwargs),
         host=args.host, port=args.port, ssl=ctx if implicit else None,
         reuse_address=True)
+    # The handlers come before the port is announced: a client that reads
+    # the port and stops the server at once must find it ready to stop
+    # cleanly (SIGTERM's default action would kill it with status -15).
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     port = lsrv.sockets[0].getsockname()[1]
     if args.portfile:
         tmp = args.portfile + ".tmp"
@@ -326,9 +332,6 @@ async def serve(args):
         os.rename(tmp, args.portfile)
     print(port, flush=True)
 
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     loop.call_later(args.lifetime, stop.set)
     await stop.wait()
     lsrv.close()
