@@ -1390,29 +1390,6 @@ static enum spool_status spool_history_load(struct spool *s, struct spool_histor
 	return rc;
 }
 
-enum spool_status spool_history_find(struct spool *s, const char *fingerprint,
-                                     struct spool_history_entry **entry_out, char **errstr)
-{
-	struct spool_history_entry *v;
-	size_t n;
-	enum spool_status rc = spool_history_load(s, &v, &n, errstr);
-	if (rc != SPOOL_EOK)
-		return rc;
-	size_t i = n;
-	while (i > 0 && strcmp(v[i - 1].fingerprint, fingerprint) != 0)
-		i--;
-	if (i == 0) {
-		spool_history_free(v, n);
-		spool_err(errstr, _("no earlier ticket with this fingerprint"));
-		return SPOOL_ENOENT;
-	}
-	*entry_out = xmalloc(sizeof **entry_out);
-	**entry_out = v[i - 1];
-	memset(&v[i - 1], 0, sizeof v[i - 1]);
-	spool_history_free(v, n);
-	return SPOOL_EOK;
-}
-
 static bool spool_str_eq(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);

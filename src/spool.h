@@ -223,10 +223,6 @@ struct spool_history_entry {
  * SPOOL_EINVAL when the fingerprint is not 64 hex digits; SPOOL_EIO. */
 enum spool_status spool_history_add(struct spool *s, const struct spool_history_entry *e,
                                     char **errstr);
-/* The latest entry with this fingerprint. *entry_out is allocated;
- * spool_history_free(e, 1) it. SPOOL_ENOENT when there is none; SPOOL_EIO. */
-enum spool_status spool_history_find(struct spool *s, const char *fingerprint,
-                                     struct spool_history_entry **entry_out, char **errstr);
 /* Every ticket in first-seen order, one entry per (fingerprint,
  * Message-ID) with its latest line, and the message's current state: the
  * journal's latest state for that Message-ID when the journal has one (it
