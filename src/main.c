@@ -144,30 +144,84 @@ static void main_push(const char ***v, size_t *n, const char *s)
 	(*v)[(*n)++] = s;
 }
 
-/* Returns -1 to go on, or an exit status. */
-static int main_parse_args(int argc, char **argv, struct main_opts *o, bool outbox)
+/* The commands: the ticket (no subcommand), and the subcommands. */
+enum main_cmd { MAIN_CMD_TICKET, MAIN_CMD_OUTBOX, MAIN_CMD_HISTORY, MAIN_CMD_COUNT };
+
+static const char *const main_cmd_names[MAIN_CMD_COUNT] = {
+    [MAIN_CMD_TICKET] = "ticketmail",
+    [MAIN_CMD_OUTBOX] = "outbox",
+    [MAIN_CMD_HISTORY] = "history",
+};
+
+#define MAIN_FOR(cmd) (1u << (cmd))
+#define MAIN_FOR_ALL  (MAIN_FOR(MAIN_CMD_COUNT) - 1)
+
+/* An option given on the command line, by its long name, and the commands
+ * it applies to. */
+struct main_given {
+	const char *name;
+	unsigned cmds;
+};
+
+#define MAIN_SHORTOPTS "t:s:a:no:yc:hV"
+
+static const struct option main_longopts[] = {
+    {"ticket", required_argument, NULL, 't'},
+    {"set", required_argument, NULL, 's'},
+    {"attach", required_argument, NULL, 'a'},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"output", required_argument, NULL, 'o'},
+    {"yes", no_argument, NULL, 'y'},
+    {"config", required_argument, NULL, 'c'},
+    {"lang", required_argument, NULL, MAIN_OPT_LANG},
+    {"provider", required_argument, NULL, MAIN_OPT_PROVIDER},
+    {"to", required_argument, NULL, MAIN_OPT_TO},
+    {"resend", optional_argument, NULL, MAIN_OPT_RESEND},
+    {"allow", required_argument, NULL, MAIN_OPT_ALLOW},
+    {"flush", no_argument, NULL, MAIN_OPT_FLUSH},
+    {"drop", required_argument, NULL, MAIN_OPT_DROP},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* What the option getopt_long() returned as c is called and applies to.
+ * -c and --lang apply everywhere, so that they can stand before any
+ * subcommand (an alias "ticketmail -c FILE"); history ignores -c. */
+static struct main_given main_given_of(int c)
 {
-	static const struct option longopts[] = {
-	    {"ticket", required_argument, NULL, 't'},
-	    {"set", required_argument, NULL, 's'},
-	    {"attach", required_argument, NULL, 'a'},
-	    {"dry-run", no_argument, NULL, 'n'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"yes", no_argument, NULL, 'y'},
-	    {"config", required_argument, NULL, 'c'},
-	    {"lang", required_argument, NULL, MAIN_OPT_LANG},
-	    {"provider", required_argument, NULL, MAIN_OPT_PROVIDER},
-	    {"to", required_argument, NULL, MAIN_OPT_TO},
-	    {"resend", optional_argument, NULL, MAIN_OPT_RESEND},
-	    {"allow", required_argument, NULL, MAIN_OPT_ALLOW},
-	    {"flush", no_argument, NULL, MAIN_OPT_FLUSH},
-	    {"drop", required_argument, NULL, MAIN_OPT_DROP},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct main_given g = {"?", MAIN_FOR(MAIN_CMD_TICKET)};
+	for (const struct option *lo = main_longopts; lo->name; lo++)
+		if (lo->val == c)
+			g.name = lo->name;
+	switch (c) {
+	case 'c':
+	case MAIN_OPT_LANG:
+		g.cmds = MAIN_FOR_ALL;
+		break;
+	case MAIN_OPT_RESEND:
+		g.cmds = MAIN_FOR(MAIN_CMD_TICKET) | MAIN_FOR(MAIN_CMD_OUTBOX);
+		break;
+	case MAIN_OPT_FLUSH:
+	case MAIN_OPT_DROP:
+		g.cmds = MAIN_FOR(MAIN_CMD_OUTBOX);
+		break;
+	default:
+		break;
+	}
+	return g;
+}
+
+/* One getopt_long() pass over argv into o, recording each option in
+ * given[*ngiven]. Returns -1 to go on, or an exit status. */
+static int main_getopt(int argc, char **argv, const char *shortopts, struct main_opts *o,
+                       struct main_given *given, size_t *ngiven)
+{
 	int c;
-	while ((c = getopt_long(argc, argv, "t:s:a:no:yc:hV", longopts, NULL)) != -1) {
+	optind = 0; /* GNU getopt: start afresh, this runs twice */
+	while ((c = getopt_long(argc, argv, shortopts, main_longopts, NULL)) != -1) {
+		if (c != '?')
+			given[(*ngiven)++] = main_given_of(c);
 		switch (c) {
 		case 't':
 			o->ticket_path = optarg;
@@ -223,8 +277,16 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o, bool outb
 			return EX_USAGE;
 		}
 	}
+	return -1;
+}
+
+/* The checks once every option is read (argv and optind as the last
+ * getopt pass left them). Returns -1 to go on, or an exit status. */
+static int main_check_args(int argc, char **argv, struct main_opts *o, enum main_cmd cmd,
+                           const struct main_given *given, size_t ngiven)
+{
 	/* "outbox --resend ID": the id may follow as its own word. */
-	if (outbox && o->resend && !o->resend_id && optind < argc)
+	if (cmd == MAIN_CMD_OUTBOX && o->resend && !o->resend_id && optind < argc)
 		o->resend_id = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, _("ticketmail: unexpected argument '%s'\n"), argv[optind]);
@@ -239,9 +301,26 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o, bool outb
 		fprintf(stderr, _("ticketmail: --output needs --dry-run\n"));
 		return EX_USAGE;
 	}
-	if (!outbox && (o->flush || o->drop_id || o->resend_id)) {
+	if (cmd == MAIN_CMD_TICKET && (o->flush || o->drop_id || o->resend_id)) {
 		fprintf(stderr, _("ticketmail: --flush, --drop and --resend ID belong to "
 		                  "'ticketmail outbox'\n"));
+		return EX_USAGE;
+	}
+	for (size_t i = 0; cmd != MAIN_CMD_TICKET && i < ngiven; i++) {
+		if (!(given[i].cmds & MAIN_FOR(cmd))) {
+			fprintf(stderr, _("ticketmail: --%s does not apply to 'ticketmail %s'\n"),
+			        given[i].name, main_cmd_names[cmd]);
+			return EX_USAGE;
+		}
+	}
+	if (cmd == MAIN_CMD_OUTBOX && o->resend && !o->resend_id) {
+		fprintf(stderr, _("ticketmail: 'ticketmail outbox --resend' needs the id of a "
+		                  "message (see 'ticketmail outbox')\n"));
+		return EX_USAGE;
+	}
+	if (cmd == MAIN_CMD_OUTBOX && o->flush + o->resend + (o->drop_id != NULL) > 1) {
+		fprintf(stderr, _("ticketmail: outbox: --flush, --resend ID and --drop ID exclude "
+		                  "each other\n"));
 		return EX_USAGE;
 	}
 	for (size_t i = 0; i < o->nallow; i++) {
@@ -252,6 +331,40 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o, bool outb
 		}
 	}
 	return -1;
+}
+
+/* Reads the command line into o and *cmd_out. Options may stand before a
+ * subcommand ("ticketmail -c FILE outbox", "ticketmail --lang zh_CN
+ * history") as well as after it: a first pass stops at the first word
+ * that is not an option, and when that word names a subcommand a second
+ * pass reads the words after it. Returns -1 to go on, or an exit status. */
+static int main_parse_args(int argc, char **argv, struct main_opts *o, enum main_cmd *cmd_out)
+{
+	struct main_given *given = xcalloc((size_t)argc + 1, sizeof *given);
+	size_t ngiven = 0;
+	char **words = NULL;
+	enum main_cmd cmd = MAIN_CMD_TICKET;
+	int status = main_getopt(argc, argv, "+" MAIN_SHORTOPTS, o, given, &ngiven);
+	for (int k = MAIN_CMD_TICKET + 1; status == -1 && optind < argc && k < MAIN_CMD_COUNT; k++)
+		if (strcmp(argv[optind], main_cmd_names[k]) == 0)
+			cmd = (enum main_cmd)k;
+	if (status == -1 && cmd != MAIN_CMD_TICKET) {
+		/* The words after the subcommand, behind argv[0] for getopt's
+		 * messages. */
+		int first = optind + 1, n = argc - first;
+		words = xcalloc((size_t)n + 2, sizeof *words);
+		words[0] = argv[0];
+		memcpy(words + 1, argv + first, (size_t)n * sizeof *words);
+		argc = n + 1;
+		argv = words;
+		status = main_getopt(argc, argv, MAIN_SHORTOPTS, o, given, &ngiven);
+	}
+	if (status == -1)
+		status = main_check_args(argc, argv, o, cmd, given, ngiven);
+	free(given);
+	free(words);
+	*cmd_out = cmd;
+	return status;
 }
 
 /* ---- input --------------------------------------------------------------- */
@@ -902,15 +1015,24 @@ static void main_time(time_t t, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%d %H:%M:%S %z", &tm);
 }
 
+/* true when outbox message id is still there. */
+static bool main_in_outbox(struct spool *s, const char *id)
+{
+	struct spool_entry *e = NULL;
+	if (spool_lookup(s, id, &e, NULL) != SPOOL_EOK)
+		return false;
+	spool_entries_free(e, 1);
+	return true;
+}
+
+/* Refuses a ticket that was sent before, may have arrived, or still waits
+ * in the outbox; one whose earlier messages failed or were dropped goes. */
 static int main_refuse_duplicate(struct main_run *r, struct spool *s, const char *fp)
 {
+	enum spool_duplicate dup;
 	struct spool_history_entry *h = NULL;
 	char *err = NULL;
-	enum spool_status st = spool_history_find(s, fp, &h, &err);
-	if (st == SPOOL_ENOENT) {
-		free(err);
-		return -1;
-	}
+	enum spool_status st = spool_history_duplicate(s, fp, &dup, &h, &err);
 	if (st != SPOOL_EOK) {
 		/* Never skip the duplicate check silently. */
 		diags_add(&r->d, DIAG_ERROR, -1, NULL, "history",
@@ -920,13 +1042,48 @@ static int main_refuse_duplicate(struct main_run *r, struct spool *s, const char
 		free(err);
 		return spool_exitcode(st);
 	}
+	if (dup == SPOOL_DUP_NONE)
+		return -1;
 	char when[64];
 	main_time(h->date, when, sizeof when);
-	diags_add(&r->d, DIAG_ERROR, -1, NULL, "duplicate",
-	          _("this ticket was already sent on %s (Message-ID %s, %s). Sending the same "
-	            "email again slows support down: reply in that thread instead, or use "
-	            "--resend if you really mean to send it again"),
-	          when, h->message_id, h->state);
+	const char *msgid = main_or_dash(h->message_id);
+	const char *id = main_or_dash(h->id);
+	switch (dup) {
+	case SPOOL_DUP_WAITING:
+		diags_add(&r->d, DIAG_ERROR, -1, NULL, "duplicate",
+		          _("this ticket is already waiting in the outbox as %s (Message-ID %s, "
+		            "queued on %s), so nothing new was queued: send it with "
+		            "'ticketmail outbox --flush', or remove it with 'ticketmail outbox "
+		            "--drop %s' before sending the ticket again"),
+		          id, msgid, when, id);
+		break;
+	case SPOOL_DUP_UNKNOWN:
+		if (h->id && main_in_outbox(s, h->id))
+			diags_add(
+			    &r->d, DIAG_ERROR, -1, NULL, "duplicate",
+			    _("this ticket was sent on %s (Message-ID %s), but the connection "
+			      "was lost after the whole message went out, so it may have "
+			      "arrived. Check your sent mail and support's reply first; if it "
+			      "did not arrive, send the same message again with 'ticketmail "
+			      "outbox --resend %s', or a new one with --resend"),
+			    when, msgid, id);
+		else
+			diags_add(
+			    &r->d, DIAG_ERROR, -1, NULL, "duplicate",
+			    _("this ticket was sent on %s (Message-ID %s), but the connection "
+			      "was lost after the whole message went out, so it may have "
+			      "arrived. Check your sent mail and support's reply first; if it "
+			      "did not arrive, send it again with --resend"),
+			    when, msgid);
+		break;
+	default:
+		diags_add(&r->d, DIAG_ERROR, -1, NULL, "duplicate",
+		          _("this ticket was already sent on %s (Message-ID %s, %s). Sending the "
+		            "same email again slows support down: reply in that thread instead, or "
+		            "use --resend if you really mean to send it again"),
+		          when, msgid, main_or_dash(h->state));
+		break;
+	}
 	spool_history_free(h, 1);
 	return EX_DATAERR;
 }
@@ -1273,6 +1430,7 @@ static int main_outbox_flush(struct spool *s, const struct main_opts *o)
 	}
 	int status = EX_OK;
 	bool waiting = false;
+	size_t unknown = 0, failed = 0;
 	time_t now = spool_now();
 	for (size_t i = 0; i < n; i++) {
 		bool chosen =
@@ -1283,6 +1441,12 @@ static int main_outbox_flush(struct spool *s, const struct main_opts *o)
 				main_time(e[i].next_try, when, sizeof when);
 				printf(_("%s: not due yet; next try at %s\n"), e[i].id, when);
 				waiting = true;
+			} else if (!o->resend_id && e[i].state == SPOOL_STATE_UNKNOWN) {
+				printf(_("%s: delivery unknown; left alone\n"), e[i].id);
+				unknown++;
+			} else if (!o->resend_id && e[i].state == SPOOL_STATE_FAILED) {
+				printf(_("%s: refused for good; left alone\n"), e[i].id);
+				failed++;
 			}
 			continue;
 		}
@@ -1297,8 +1461,30 @@ static int main_outbox_flush(struct spool *s, const struct main_opts *o)
 	}
 	spool_entries_free(e, n);
 	account_free(a);
+	/* A flush never sends these by itself; say what is left to decide. */
+	if (unknown)
+		fprintf(stderr,
+		        _("ticketmail: messages left alone because their delivery is unknown: %zu. "
+		          "They may have arrived: check your sent mail, then send each again with "
+		          "'ticketmail outbox --resend ID' or remove it with 'ticketmail outbox "
+		          "--drop ID'.\n"),
+		        unknown);
+	if (failed)
+		fprintf(
+		    stderr,
+		    _("ticketmail: messages left alone because they were refused for good: %zu. "
+		      "Once the cause is fixed, send each again with 'ticketmail outbox "
+		      "--resend ID', or remove it with 'ticketmail outbox --drop ID'.\n"),
+		    failed);
+	if (status != EX_OK)
+		return status;
+	/* Only the user can tell whether an unknown message arrived: that
+	 * needs them more than a retry that is not due yet. A failed one was
+	 * reported with its own status when it failed. */
+	if (unknown)
+		return EX_UNAVAILABLE;
 	/* Something still waits for its turn: not everything is sent. */
-	return status == EX_OK && waiting ? EX_TEMPFAIL : status;
+	return waiting ? EX_TEMPFAIL : EX_OK;
 }
 
 static int main_outbox_list(struct spool *s)
@@ -1332,13 +1518,29 @@ static int main_outbox_list(struct spool *s)
 	return EX_OK;
 }
 
+/* Drops a message and records it in the history too: `ticketmail history`
+ * then shows it as dropped, and the ticket may be sent again. */
+static enum spool_status main_outbox_drop(struct spool *s, const char *id, char **err)
+{
+	struct spool_entry *e = NULL;
+	char *msgid = NULL;
+	if (spool_lookup(s, id, &e, NULL) == SPOOL_EOK && e->message_id)
+		msgid = xstrdup(e->message_id);
+	spool_entries_free(e, 1);
+	enum spool_status st = spool_drop(s, id, err);
+	if (st == SPOOL_EOK)
+		main_history_mark(s, msgid, SPOOL_STATE_DROPPED);
+	free(msgid);
+	return st;
+}
+
 static int main_outbox(const struct main_opts *o)
 {
 	struct spool *s = NULL;
 	char *err = NULL;
 	enum spool_status st = spool_open(NULL, &s, &err);
 	if (st == SPOOL_EOK && o->drop_id)
-		st = spool_drop(s, o->drop_id, &err);
+		st = main_outbox_drop(s, o->drop_id, &err);
 	else if (st == SPOOL_EOK && o->resend_id)
 		st = spool_resend_unknown(s, o->resend_id, &err);
 	if (st != SPOOL_EOK) {
@@ -1427,21 +1629,14 @@ int main(int argc, char **argv)
 			o.lang = argv[i] + 7;
 	}
 	i18n_init(o.lang && i18n_normalise(o.lang) ? o.lang : NULL);
-	const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
-	int status;
-	if (sub && strcmp(sub, "outbox") == 0) {
-		status = main_parse_args(argc - 1, argv + 1, &o, true);
-		if (status == -1)
-			status = main_outbox(&o);
-	} else if (sub && strcmp(sub, "history") == 0) {
-		status = main_parse_args(argc - 1, argv + 1, &o, false);
-		if (status == -1)
-			status = main_history();
-	} else {
-		status = main_parse_args(argc, argv, &o, false);
-		if (status == -1)
-			status = main_ticket(&o);
-	}
+	enum main_cmd cmd = MAIN_CMD_TICKET;
+	int status = main_parse_args(argc, argv, &o, &cmd);
+	if (status == -1 && cmd == MAIN_CMD_OUTBOX)
+		status = main_outbox(&o);
+	else if (status == -1 && cmd == MAIN_CMD_HISTORY)
+		status = main_history();
+	else if (status == -1)
+		status = main_ticket(&o);
 	free(o.sets);
 	free(o.attach);
 	free(o.allow);

@@ -1351,6 +1351,7 @@ static bool spool_history_parse(char *line, struct spool_history_entry *e)
 	e->subject = spool_dash_null(f[4]);
 	e->message_id = spool_dash_null(f[5]);
 	e->state = spool_dash_null(f[6]);
+	e->id = NULL;
 	return true;
 }
 
@@ -1362,6 +1363,7 @@ static void spool_history_entry_finish(struct spool_history_entry *e)
 	free(e->subject);
 	free(e->message_id);
 	free(e->state);
+	free(e->id);
 }
 
 void spool_history_free(struct spool_history_entry *entries, size_t n)
@@ -1388,32 +1390,92 @@ static enum spool_status spool_history_load(struct spool *s, struct spool_histor
 	return rc;
 }
 
-enum spool_status spool_history_find(struct spool *s, const char *fingerprint,
-                                     struct spool_history_entry **entry_out, char **errstr)
-{
-	struct spool_history_entry *v;
-	size_t n;
-	enum spool_status rc = spool_history_load(s, &v, &n, errstr);
-	if (rc != SPOOL_EOK)
-		return rc;
-	size_t i = n;
-	while (i > 0 && strcmp(v[i - 1].fingerprint, fingerprint) != 0)
-		i--;
-	if (i == 0) {
-		spool_history_free(v, n);
-		spool_err(errstr, _("no earlier ticket with this fingerprint"));
-		return SPOOL_ENOENT;
-	}
-	*entry_out = xmalloc(sizeof **entry_out);
-	**entry_out = v[i - 1];
-	memset(&v[i - 1], 0, sizeof v[i - 1]);
-	spool_history_free(v, n);
-	return SPOOL_EOK;
-}
-
 static bool spool_str_eq(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The journal's records with a Message-ID, sorted by it (and by position
+ * in the file among equals), to find each message's latest record. */
+struct spool_msgid_index {
+	const struct spool_jrec **v;
+	size_t n;
+};
+
+static int spool_jrec_msgid_cmp(const void *a, const void *b)
+{
+	const struct spool_jrec *x = *(const struct spool_jrec *const *)a;
+	const struct spool_jrec *y = *(const struct spool_jrec *const *)b;
+	int c = strcmp(x->message_id, y->message_id);
+	if (c)
+		return c;
+	return (x > y) - (x < y);
+}
+
+static void spool_msgid_index_build(struct spool_msgid_index *ix, const struct spool_journal *j)
+{
+	ix->v = xcalloc(j->n ? j->n : 1, sizeof *ix->v);
+	ix->n = 0;
+	for (size_t i = 0; i < j->n; i++)
+		if (j->v[i].message_id)
+			ix->v[ix->n++] = &j->v[i];
+	if (ix->n)
+		qsort(ix->v, ix->n, sizeof *ix->v, spool_jrec_msgid_cmp);
+}
+
+/* The last journal record with this Message-ID, or NULL. */
+static const struct spool_jrec *spool_msgid_index_latest(const struct spool_msgid_index *ix,
+                                                         const char *message_id)
+{
+	size_t lo = 0, hi = ix->n; /* first record with a larger Message-ID */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(ix->v[mid]->message_id, message_id) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || strcmp(ix->v[lo - 1]->message_id, message_id) != 0)
+		return NULL;
+	return ix->v[lo - 1];
+}
+
+/* Gives each history entry its message's current state. The journal is
+ * the record of what happened on the wire and is always written first, so
+ * its latest line for the entry's Message-ID wins over the history's (it
+ * also corrects history files written before --drop was recorded there);
+ * "sending" with nobody holding the message's lock is unknown, as
+ * spool_list() shows it. Entries the journal does not know keep their
+ * state. Sets each entry's spool id from the journal. */
+static enum spool_status spool_history_current(struct spool *s, struct spool_history_entry *v,
+                                               size_t n, char **errstr)
+{
+	struct spool_journal j;
+	enum spool_status rc = spool_journal_load(s, &j, errstr);
+	if (rc != SPOOL_EOK)
+		return rc;
+	struct spool_msgid_index ix;
+	spool_msgid_index_build(&ix, &j);
+	for (size_t i = 0; i < n; i++) {
+		const struct spool_jrec *r =
+		    v[i].message_id ? spool_msgid_index_latest(&ix, v[i].message_id) : NULL;
+		if (!r)
+			continue;
+		enum spool_state st = r->state;
+		if (st == SPOOL_STATE_SENDING) {
+			char *path = spool_find_outbox(s, r->id);
+			if (!path || spool_lock_free(path))
+				st = SPOOL_STATE_UNKNOWN;
+			free(path);
+		}
+		free(v[i].state);
+		v[i].state = xstrdup(spool_state_name(st));
+		free(v[i].id);
+		v[i].id = xstrdup(r->id);
+	}
+	free(ix.v);
+	spool_journal_finish(&j);
+	return SPOOL_EOK;
 }
 
 enum spool_status spool_history_list(struct spool *s, struct spool_history_entry **entries_out,
@@ -1438,8 +1500,74 @@ enum spool_status spool_history_list(struct spool *s, struct spool_history_entry
 			k = out++;
 		v[k] = v[i];
 	}
+	rc = spool_history_current(s, v, out, errstr);
+	if (rc != SPOOL_EOK) {
+		spool_history_free(v, out);
+		return rc;
+	}
 	*entries_out = v;
 	*n_out = out;
+	return SPOOL_EOK;
+}
+
+/* What one message (a history entry with its current state) says. */
+static enum spool_duplicate spool_duplicate_of(struct spool *s, const struct spool_history_entry *e)
+{
+	int st = e->state ? spool_state_parse(e->state) : -1;
+	switch (st) {
+	case SPOOL_STATE_SENT:
+		return SPOOL_DUP_SENT;
+	case SPOOL_STATE_UNKNOWN:
+		return SPOOL_DUP_UNKNOWN;
+	case SPOOL_STATE_QUEUED:
+	case SPOOL_STATE_SENDING: {
+		/* Waiting only while it is there to be sent: a file deleted
+		 * by hand (without --drop), or one the journal has lost track
+		 * of, will never leave. */
+		if (!e->id)
+			return SPOOL_DUP_NONE;
+		char *path = spool_find_outbox(s, e->id);
+		free(path);
+		return path ? SPOOL_DUP_WAITING : SPOOL_DUP_NONE;
+	}
+	case SPOOL_STATE_FAILED:
+	case SPOOL_STATE_DROPPED:
+		return SPOOL_DUP_NONE;
+	default:
+		/* A state this version does not know: assume it was sent. */
+		return SPOOL_DUP_SENT;
+	}
+}
+
+enum spool_status spool_history_duplicate(struct spool *s, const char *fingerprint,
+                                          enum spool_duplicate *dup_out,
+                                          struct spool_history_entry **entry_out, char **errstr)
+{
+	*dup_out = SPOOL_DUP_NONE;
+	*entry_out = NULL;
+	struct spool_history_entry *v;
+	size_t n;
+	enum spool_status rc = spool_history_list(s, &v, &n, errstr);
+	if (rc != SPOOL_EOK)
+		return rc;
+	size_t best = n;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].fingerprint, fingerprint) != 0)
+			continue;
+		enum spool_duplicate d = spool_duplicate_of(s, &v[i]);
+		/* The enum is in order of strength; on a tie the later
+		 * message is the one to name. */
+		if (d != SPOOL_DUP_NONE && d >= *dup_out) {
+			*dup_out = d;
+			best = i;
+		}
+	}
+	if (best < n) {
+		*entry_out = xmalloc(sizeof **entry_out);
+		**entry_out = v[best];
+		memset(&v[best], 0, sizeof v[best]);
+	}
+	spool_history_free(v, n);
 	return SPOOL_EOK;
 }
 

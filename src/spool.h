@@ -214,6 +214,8 @@ struct spool_history_entry {
 	char *subject;
 	char *message_id;
 	char *state; /* "queued", "sent", ... as journaled */
+	char *id;    /* the message's spool id, from the journal; NULL when the
+	                journal does not know it. Never written to the file. */
 };
 
 /* Appends one line (tab-separated; text masked) to <root>/history and
@@ -221,14 +223,35 @@ struct spool_history_entry {
  * SPOOL_EINVAL when the fingerprint is not 64 hex digits; SPOOL_EIO. */
 enum spool_status spool_history_add(struct spool *s, const struct spool_history_entry *e,
                                     char **errstr);
-/* The latest entry with this fingerprint. *entry_out is allocated;
- * spool_history_free(e, 1) it. SPOOL_ENOENT when there is none; SPOOL_EIO. */
-enum spool_status spool_history_find(struct spool *s, const char *fingerprint,
-                                     struct spool_history_entry **entry_out, char **errstr);
 /* Every ticket in first-seen order, one entry per (fingerprint,
- * Message-ID) with its latest line. Allocated; spool_history_free() it. */
+ * Message-ID) with its latest line, and the message's current state: the
+ * journal's latest state for that Message-ID when the journal has one (it
+ * is written first, and it knows about drops that older versions did not
+ * record in the history), with "sending" read as "unknown" when nobody
+ * holds the message. id is set from the journal. Allocated;
+ * spool_history_free() it. SPOOL_EOK or SPOOL_EIO. */
 enum spool_status spool_history_list(struct spool *s, struct spool_history_entry **entries_out,
                                      size_t *n_out, char **errstr);
+
+/* What earlier messages of a ticket mean for sending it again. */
+enum spool_duplicate {
+	SPOOL_DUP_NONE,    /* none, or each one failed or was dropped */
+	SPOOL_DUP_WAITING, /* one is queued or being sent, still in the outbox */
+	SPOOL_DUP_UNKNOWN, /* one may have arrived (its delivery is unknown) */
+	SPOOL_DUP_SENT,    /* one was sent */
+	SPOOL_DUP_COUNT
+};
+
+/* Judges the messages of the ticket with this fingerprint by their current
+ * state (as spool_history_list() gives it). A queued message counts only
+ * while the journal knows it and its file is still in the outbox; a state
+ * this version does not know counts as sent. The strongest reason wins: sent,
+ * then unknown, then waiting. *dup_out says which; *entry_out is then that
+ * message's entry (allocated; spool_history_free(e, 1) it), NULL for
+ * SPOOL_DUP_NONE. SPOOL_EOK or SPOOL_EIO. */
+enum spool_status spool_history_duplicate(struct spool *s, const char *fingerprint,
+                                          enum spool_duplicate *dup_out,
+                                          struct spool_history_entry **entry_out, char **errstr);
 /* NULL is safe. */
 void spool_history_free(struct spool_history_entry *entries, size_t n);
 

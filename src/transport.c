@@ -193,8 +193,9 @@ struct transport_session {
 	/* the protocol, from the debug callback */
 	enum transport_step step;
 	bool tls;           /* the session is encrypted now */
-	bool plain;         /* ... and never will be (allowed loopback) */
+	bool plain;         /* ... and need not be (allowed loopback) */
 	bool ehlo_auth;     /* the last EHLO reply offered AUTH */
+	bool ehlo_starttls; /* the last EHLO reply offered STARTTLS */
 	bool ehlo_done;     /* ... and is complete */
 	bool auth_ok;       /* 235 received */
 	bool body_reply;    /* a reply came after 354 (the final dot's) */
@@ -284,9 +285,9 @@ int transport_exitcode(const struct transport_result *r)
 		return EX_TEMPFAIL;
 	if (r->status == TRANSPORT_ETLS)
 		return EX_PROTOCOL;
-	if (r->status == TRANSPORT_ESENDER || r->status == TRANSPORT_ERECIPIENT ||
-	    r->status == TRANSPORT_EMESSAGE)
-		return EX_DATAERR;
+	/* A refusal for good (5xx to the session, MAIL FROM, RCPT TO, DATA or
+	 * the final dot; a sendmail command that failed): not delivered, and
+	 * not an invalid ticket, which is what EX_DATAERR says. */
 	return EX_UNAVAILABLE;
 }
 
@@ -360,7 +361,7 @@ static long transport_env_timeout(long fallback, bool *ok_out)
 /* Parsed URL parts the checks need. */
 struct transport_url {
 	bool smtps;
-	bool plain; /* no TLS at all */
+	bool plain; /* TLS only if the server offers STARTTLS */
 	char *host; /* allocated by libcurl */
 };
 
@@ -550,6 +551,7 @@ static void transport_on_command(struct transport_session *s, const char *d, siz
 	}
 	if (step == TRANSPORT_STEP_EHLO) {
 		s->ehlo_auth = false;
+		s->ehlo_starttls = false;
 		s->ehlo_done = false;
 	}
 	s->step = step;
@@ -591,6 +593,9 @@ static void transport_on_reply_line(struct transport_session *s, const char *l, 
 	    util_ascii_ncasecmp(text, "AUTH", 4) == 0 &&
 	    (tlen == 4 || text[4] == ' ' || text[4] == '='))
 		s->ehlo_auth = true;
+	if (s->step == TRANSPORT_STEP_EHLO && code == 250 && tlen >= 8 &&
+	    util_ascii_ncasecmp(text, "STARTTLS", 8) == 0 && (tlen == 8 || text[8] == ' '))
+		s->ehlo_starttls = true;
 	if (more)
 		return;
 	if (s->step == TRANSPORT_STEP_EHLO && code == 250)
@@ -667,8 +672,11 @@ static int transport_xferinfo_cb(void *userp, curl_off_t dltotal, curl_off_t dln
 	 * after every reply line, so we get here between the last EHLO line
 	 * and MAIL FROM (test-transport checks that no MAIL reaches the
 	 * server); were that to change, the step >= MAIL test still stops
-	 * the transfer before DATA. */
-	bool last_ehlo = s->step == TRANSPORT_STEP_EHLO && s->ehlo_done && (s->tls || s->plain);
+	 * the transfer before DATA. On an allowed plain loopback session, an
+	 * EHLO that offers STARTTLS is not the last: libcurl upgrades, and
+	 * many servers offer AUTH only inside TLS. */
+	bool last_ehlo = s->step == TRANSPORT_STEP_EHLO && s->ehlo_done &&
+	                 (s->tls || (s->plain && !s->ehlo_starttls));
 	if (s->cfg->user && !s->auth_ok &&
 	    ((last_ehlo && !s->ehlo_auth) || s->step >= TRANSPORT_STEP_MAIL)) {
 		s->abort = TRANSPORT_ABORT_NO_AUTH;
@@ -861,7 +869,10 @@ static void transport_setopts(CURL *h, const struct transport_config *c,
 	tc.easy_setopt(h, CURLOPT_URL, c->url);
 	tc.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	tc.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	tc.easy_setopt(h, CURLOPT_USE_SSL, (long)(u->plain ? CURLUSESSL_NONE : CURLUSESSL_ALL));
+	/* Plain SMTP allowed on loopback means TLS is optional there, not
+	 * refused: CURLUSESSL_TRY still upgrades with STARTTLS when the
+	 * server offers it (and checks its certificate). */
+	tc.easy_setopt(h, CURLOPT_USE_SSL, (long)(u->plain ? CURLUSESSL_TRY : CURLUSESSL_ALL));
 	tc.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	tc.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	tc.easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);

@@ -6,9 +6,10 @@
  * names are always verified; the only knob is the CA file. smtps:// is
  * implicit TLS (RFC 8314); smtp:// must upgrade with STARTTLS (RFC 3207)
  * unless it is plain SMTP to a loopback address that the caller explicitly
- * allowed. When credentials are configured the server must authenticate
- * us: a server that offers no AUTH is refused before MAIL FROM. The secret
- * never appears in a message, the result or the debug output.
+ * allowed, and even then it upgrades when the server offers STARTTLS.
+ * When credentials are configured the server must authenticate us: a
+ * server that offers no AUTH is refused before MAIL FROM. The secret never
+ * appears in a message, the result or the debug output.
  *
  * libcurl's verbose output goes only to an internal callback that follows
  * the dialogue (to tell which step failed). With TICKETMAIL_SMTP_DEBUG=1 in
@@ -30,7 +31,9 @@ struct transport_config {
 	const char *ca_file;       /* PEM bundle to trust instead of the system's, or
 	                              NULL */
 	bool allow_plain_loopback; /* smtp:// to 127.0.0.1, ::1 or localhost
-	                              without TLS; ignored for other hosts */
+	                              without TLS when the server offers no
+	                              STARTTLS (when it does, TLS is used);
+	                              ignored for other hosts */
 	bool progress;             /* draw a progress bar on stderr (if a tty) */
 	long timeout_s;            /* 0: the RFC 5321 4.5.3.2 limits (5 min for the greeting
 	                              and the session set-up, 3 min without progress while
@@ -113,17 +116,19 @@ enum transport_status transport_send(const struct transport_config *c, const cha
  * piped with CRLF turned into local LF line ends. Exit status 0 is
  * TRANSPORT_OK; EX_TEMPFAIL (75) is a temporary TRANSPORT_EMESSAGE; 126 and
  * 127 (could not run) are TRANSPORT_ECONFIG; other statuses and signals are
- * permanent. A program that stops reading the message part-way (or a read
- * error while piping it) is TRANSPORT_EUNKNOWN: part of it may have left. res as for
+ * a permanent TRANSPORT_EMESSAGE whose message gives the status. A
+ * program that stops reading the message part-way (or a read error while
+ * piping it) is TRANSPORT_EUNKNOWN: part of it may have left. res as for
  * transport_send(). */
 enum transport_status transport_sendmail(const char *command, const char *from, const char *to,
                                          int message_fd, struct transport_result *res);
 
 /* The <sysexits.h> status main() should exit with for r: EX_OK; EX_CONFIG
  * (ECONFIG); EX_NOINPUT (EINPUT); EX_TEMPFAIL (anything temporary);
- * EX_NOPERM (EAUTH); EX_DATAERR (sender, recipient or message refused for
- * good); EX_PROTOCOL (TLS); EX_UNAVAILABLE (EUNKNOWN: maybe delivered, and
- * a permanently refused session). */
+ * EX_NOPERM (EAUTH); EX_PROTOCOL (TLS); EX_UNAVAILABLE (EUNKNOWN: maybe
+ * delivered; and every refusal for good: the session, the sender, the
+ * recipient or the message refused with 5xx, or a sendmail command that
+ * failed with anything but EX_TEMPFAIL). */
 int transport_exitcode(const struct transport_result *r);
 
 /* A short, stable English name of the status ("recipient", "lost-before-dot"). */

@@ -318,6 +318,12 @@ async def serve(args):
         lambda: SMTPSession(server, handler, implicit, loop=loop, **kwargs),
         host=args.host, port=args.port, ssl=ctx if implicit else None,
         reuse_address=True)
+    # The handlers come before the port is announced: a client that reads
+    # the port and stops the server at once must find it ready to stop
+    # cleanly (SIGTERM's default action would kill it with status -15).
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     port = lsrv.sockets[0].getsockname()[1]
     # The handlers go in before the port is announced: a test may stop the
     # server the moment it knows the port, and must see a clean exit.

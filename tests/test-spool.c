@@ -628,9 +628,10 @@ START_TEST(test_history)
 
 	struct spool_history_entry *e = NULL;
 	char *err = NULL;
-	ck_assert_int_eq(spool_history_find(s, fp1, &e, &err), SPOOL_ENOENT);
-	free(err);
-	err = NULL;
+	enum spool_duplicate d;
+	ck_assert_int_eq(spool_history_duplicate(s, fp1, &d, &e, &err), SPOOL_EOK);
+	ck_assert_int_eq(d, SPOOL_DUP_NONE);
+	ck_assert_ptr_null(e);
 
 	struct spool_history_entry add = {
 	    .fingerprint = fp1,
@@ -645,7 +646,8 @@ START_TEST(test_history)
 	add.state = "sent";
 	ck_assert_int_eq(spool_history_add(s, &add, &err), SPOOL_EOK);
 
-	ck_assert_int_eq(spool_history_find(s, fp1, &e, &err), SPOOL_EOK);
+	ck_assert_int_eq(spool_history_duplicate(s, fp1, &d, &e, &err), SPOOL_EOK);
+	ck_assert_int_eq(d, SPOOL_DUP_SENT);
 	ck_assert_str_eq(e->fingerprint, fp1);
 	ck_assert_int_eq(e->date, 1714536000);
 	ck_assert_str_eq(e->provider, "okx");
@@ -653,10 +655,10 @@ START_TEST(test_history)
 	ck_assert_str_eq(e->subject, "USDT提币未到账\\t(2)");
 	ck_assert_str_eq(e->message_id, "<h1@x>");
 	ck_assert_str_eq(e->state, "sent");
+	ck_assert_ptr_null(e->id); /* the journal does not know <h1@x> */
 	spool_history_free(e, 1);
-	ck_assert_int_eq(spool_history_find(s, fp2, &e, &err), SPOOL_ENOENT);
-	free(err);
-	err = NULL;
+	ck_assert_int_eq(spool_history_duplicate(s, fp2, &d, &e, &err), SPOOL_EOK);
+	ck_assert_int_eq(d, SPOOL_DUP_NONE);
 
 	struct spool_history_entry other = {.fingerprint = fp2, .state = "sent"};
 	ck_assert_int_eq(spool_history_add(s, &other, &err), SPOOL_EOK);
@@ -677,6 +679,108 @@ START_TEST(test_history)
 	char *hpath = xasprintf("%s/history", root);
 	ck_assert_uint_eq(mode_of(hpath), 0600);
 	free(hpath);
+	spool_free(s);
+}
+END_TEST
+
+/* One history line for fp, as main.c writes it. */
+static void history_line(struct spool *s, char *fp, char *msgid, char *state)
+{
+	struct spool_history_entry h = {
+	    .fingerprint = fp, .date = 1714536000, .message_id = msgid, .state = state};
+	char *err = NULL;
+	ck_assert_int_eq(spool_history_add(s, &h, &err), SPOOL_EOK);
+}
+
+static enum spool_duplicate duplicate(struct spool *s, const char *fp, const char *want_msgid)
+{
+	enum spool_duplicate d;
+	struct spool_history_entry *e = NULL;
+	char *err = NULL;
+	ck_assert_int_eq(spool_history_duplicate(s, fp, &d, &e, &err), SPOOL_EOK);
+	if (d == SPOOL_DUP_NONE) {
+		ck_assert_ptr_null(e);
+	} else {
+		ck_assert_ptr_nonnull(e);
+		ck_assert_str_eq(e->message_id, want_msgid);
+	}
+	spool_history_free(e, 1);
+	return d;
+}
+
+/* A ticket is refused again only when one of its messages was sent, may
+ * have arrived, or still waits in the outbox; a failed or dropped one does
+ * not block it, and the journal (what happened on the wire) wins over a
+ * history line that lags behind it. */
+START_TEST(test_history_duplicate)
+{
+	struct spool *s = open_spool();
+	char fp[65];
+	spool_fingerprint_finish(spool_fingerprint_new("support@okx.com", "USDT"), fp);
+	char *err = NULL;
+	ck_assert_int_eq(duplicate(s, fp, NULL), SPOOL_DUP_NONE);
+
+	/* queued, in the outbox: waiting, with its spool id */
+	char *id = enqueue(s, "<d1@x>");
+	history_line(s, fp, "<d1@x>", "queued");
+	enum spool_duplicate d;
+	struct spool_history_entry *e = NULL;
+	ck_assert_int_eq(spool_history_duplicate(s, fp, &d, &e, &err), SPOOL_EOK);
+	ck_assert_int_eq(d, SPOOL_DUP_WAITING);
+	ck_assert_str_eq(e->id, id);
+	ck_assert_str_eq(e->state, "queued");
+	spool_history_free(e, 1);
+
+	/* dropped, as older versions did it: the journal says dropped, the
+	 * history still says queued; the history list shows the journal's */
+	ck_assert_int_eq(spool_drop(s, id, &err), SPOOL_EOK);
+	ck_assert_int_eq(duplicate(s, fp, NULL), SPOOL_DUP_NONE);
+	struct spool_history_entry *v;
+	size_t n;
+	ck_assert_int_eq(spool_history_list(s, &v, &n, &err), SPOOL_EOK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0].state, "dropped");
+	spool_history_free(v, n);
+	free(id);
+
+	/* failed (5xx): does not block */
+	id = enqueue(s, "<d2@x>");
+	history_line(s, fp, "<d2@x>", "queued");
+	struct spool_claim *c = NULL;
+	ck_assert_int_eq(spool_claim(s, id, &c, &err), SPOOL_EOK);
+	ck_assert_int_eq(spool_mark_failed(c, "554 no", &err), SPOOL_EOK);
+	history_line(s, fp, "<d2@x>", "failed");
+	ck_assert_int_eq(duplicate(s, fp, NULL), SPOOL_DUP_NONE);
+	free(id);
+
+	/* unknown: blocks; the journal's word wins over a stale "queued" */
+	id = enqueue(s, "<d3@x>");
+	history_line(s, fp, "<d3@x>", "queued");
+	ck_assert_int_eq(spool_claim(s, id, &c, &err), SPOOL_EOK);
+	ck_assert_int_eq(spool_mark_unknown(c, NULL, &err), SPOOL_EOK);
+	ck_assert_int_eq(duplicate(s, fp, "<d3@x>"), SPOOL_DUP_UNKNOWN);
+	/* requeued by the user (outbox --resend): waiting again */
+	ck_assert_int_eq(spool_resend_unknown(s, id, &err), SPOOL_EOK);
+	ck_assert_int_eq(duplicate(s, fp, "<d3@x>"), SPOOL_DUP_WAITING);
+	free(id);
+
+	/* a queued message whose file is gone (deleted by hand) never leaves */
+	id = enqueue(s, "<d4@x>");
+	history_line(s, fp, "<d4@x>", "queued");
+	char *path = xasprintf("%s/outbox/new/%s", root, id);
+	ck_assert_int_eq(unlink(path), 0);
+	free(path);
+	ck_assert_int_eq(duplicate(s, fp, "<d3@x>"), SPOOL_DUP_WAITING);
+	free(id);
+
+	/* sent wins over everything, whichever message came last */
+	history_line(s, fp, "<d0@x>", "sent");
+	ck_assert_int_eq(duplicate(s, fp, "<d0@x>"), SPOOL_DUP_SENT);
+
+	/* another ticket is not concerned */
+	char other[65];
+	spool_fingerprint_finish(spool_fingerprint_new("support@okx.com", "other"), other);
+	ck_assert_int_eq(duplicate(s, other, NULL), SPOOL_DUP_NONE);
 	spool_free(s);
 }
 END_TEST
@@ -785,6 +889,7 @@ int main(void)
 	tcase_add_test(tc, test_old_tmp_cleaned);
 	tcase_add_test(tc, test_mail_reader_moved_to_cur);
 	tcase_add_test(tc, test_history);
+	tcase_add_test(tc, test_history_duplicate);
 	tcase_add_test(tc, test_fingerprint);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -372,6 +372,49 @@ START_TEST(test_plain_loopback)
 }
 END_TEST
 
+START_TEST(test_plain_loopback_starttls)
+{
+	/* Plain SMTP allowed on loopback does not turn TLS down: a server that
+	 * offers STARTTLS, and AUTH only inside it, gets both. */
+	smtpd_start(&(struct smtpd_opts){.mode = "--starttls", .auth = true});
+	struct transport_config c;
+	struct transport_result r;
+	config_init(&c, true);
+	c.allow_plain_loopback = true;
+	transport_result_init(&r);
+	ck_assert_msg(send_file(&c, small_path, &r) == TRANSPORT_OK, "%s",
+	              r.message ? r.message : "");
+	assert_delivered(small_path);
+	assert_log_has("1 plain STARTTLS");
+	assert_log_has("1 tls AUTH");
+	assert_no_plain_auth();
+	char *env = smtpd_file("envelope", NULL);
+	ck_assert_ptr_nonnull(strstr(env, "\"tls\": true"));
+	free(env);
+	transport_result_finish(&r);
+	smtpd_stop();
+}
+END_TEST
+
+START_TEST(test_plain_loopback_bad_certificate)
+{
+	/* ... and TLS, once offered, is checked as always: no quiet fallback
+	 * to plain text when the certificate is wrong. */
+	smtpd_start(&(struct smtpd_opts){.mode = "--starttls", .cert = "selfsigned", .auth = true});
+	struct transport_config c;
+	struct transport_result r;
+	config_init(&c, true);
+	c.allow_plain_loopback = true;
+	transport_result_init(&r);
+	ck_assert_int_eq(send_file(&c, small_path, &r), TRANSPORT_ETLS);
+	ck_assert_uint_eq(count_new(), 0);
+	assert_log_lacks("AUTH");
+	assert_log_lacks("MAIL");
+	transport_result_finish(&r);
+	smtpd_stop();
+}
+END_TEST
+
 /* ---- refusals and losses ----------------------------------------------- */
 
 struct fault_case {
@@ -382,21 +425,27 @@ struct fault_case {
 	const char *reply; /* substring of the masked reply, or NULL */
 	bool big;          /* send the big message */
 	size_t delivered;  /* messages in new/ afterwards */
+	int exitcode;      /* transport_exitcode() */
 };
 
+/* A refusal for good is EX_UNAVAILABLE, as ticketmail(1) promises; never
+ * EX_DATAERR, which says the ticket is invalid. */
 static const struct fault_case fault_cases[] = {
-    {"greet-421", TRANSPORT_ECONNECT, true, 421, "Service not available", false, 0},
-    {"mail-451", TRANSPORT_ESENDER, true, 451, "4.3.0 Sender check", false, 0},
-    {"mail-550", TRANSPORT_ESENDER, false, 550, "5.7.1 Sender address rejected", false, 0},
-    {"rcpt-451", TRANSPORT_ERECIPIENT, true, 451, "mailbox busy", false, 0},
-    {"rcpt-550", TRANSPORT_ERECIPIENT, false, 550, "5.1.1 No such user here", false, 0},
-    {"data-cmd-554", TRANSPORT_EMESSAGE, false, 554, "Message too big", false, 0},
-    {"data-451", TRANSPORT_EMESSAGE, true, 451, "Queue write failed", false, 0},
-    {"data-554", TRANSPORT_EMESSAGE, false, 554, "5.6.0 Message content rejected", false, 0},
-    {"drop-during-data", TRANSPORT_ELOST_BEFORE_DOT, true, 0, NULL, true, 0},
-    {"drop-after-dot", TRANSPORT_EUNKNOWN, false, 0, NULL, false, 1},
-    {"auth-fail", TRANSPORT_EAUTH, false, 535, "5.7.8", false, 0},
-    {"no-starttls", TRANSPORT_ETLS, false, 0, NULL, false, 0},
+    {"greet-421", TRANSPORT_ECONNECT, true, 421, "Service not available", false, 0, EX_TEMPFAIL},
+    {"mail-451", TRANSPORT_ESENDER, true, 451, "4.3.0 Sender check", false, 0, EX_TEMPFAIL},
+    {"mail-550", TRANSPORT_ESENDER, false, 550, "5.7.1 Sender address rejected", false, 0,
+     EX_UNAVAILABLE},
+    {"rcpt-451", TRANSPORT_ERECIPIENT, true, 451, "mailbox busy", false, 0, EX_TEMPFAIL},
+    {"rcpt-550", TRANSPORT_ERECIPIENT, false, 550, "5.1.1 No such user here", false, 0,
+     EX_UNAVAILABLE},
+    {"data-cmd-554", TRANSPORT_EMESSAGE, false, 554, "Message too big", false, 0, EX_UNAVAILABLE},
+    {"data-451", TRANSPORT_EMESSAGE, true, 451, "Queue write failed", false, 0, EX_TEMPFAIL},
+    {"data-554", TRANSPORT_EMESSAGE, false, 554, "5.6.0 Message content rejected", false, 0,
+     EX_UNAVAILABLE},
+    {"drop-during-data", TRANSPORT_ELOST_BEFORE_DOT, true, 0, NULL, true, 0, EX_TEMPFAIL},
+    {"drop-after-dot", TRANSPORT_EUNKNOWN, false, 0, NULL, false, 1, EX_UNAVAILABLE},
+    {"auth-fail", TRANSPORT_EAUTH, false, 535, "5.7.8", false, 0, EX_NOPERM},
+    {"no-starttls", TRANSPORT_ETLS, false, 0, NULL, false, 0, EX_PROTOCOL},
 };
 
 START_TEST(test_fault)
@@ -413,6 +462,8 @@ START_TEST(test_fault)
 	              transport_status_name(f->status));
 	ck_assert_int_eq(r.status, f->status);
 	ck_assert_msg(r.temporary == f->temporary, "%s: temporary", f->fault);
+	ck_assert_msg(transport_exitcode(&r) == f->exitcode, "%s: exit status %d, want %d",
+	              f->fault, transport_exitcode(&r), f->exitcode);
 	ck_assert_ptr_nonnull(r.message);
 	if (f->code) {
 		ck_assert_int_eq(r.reply_code, f->code);
@@ -822,10 +873,22 @@ START_TEST(test_sendmail)
 	ck_assert_int_eq(r.reply_code, 75);
 	ck_assert_int_eq(transport_exitcode(&r), EX_TEMPFAIL);
 
-	setenv("FAKE_SENDMAIL_EXIT", "67", 1);
-	ck_assert_int_eq(transport_sendmail(TEST_DATA "/fake-sendmail.sh", FROM, TO, fd, &r),
-	                 TRANSPORT_EMESSAGE);
-	ck_assert(!r.temporary);
+	/* Anything but EX_TEMPFAIL is a failure for good (EX_UNAVAILABLE),
+	 * whatever the command's own status says, and the message gives it. */
+	static const char *const permanent[] = {"1", "67", "69", "78"};
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(permanent); i++) {
+		setenv("FAKE_SENDMAIL_EXIT", permanent[i], 1);
+		ck_assert_int_eq(
+		    transport_sendmail(TEST_DATA "/fake-sendmail.sh", FROM, TO, fd, &r),
+		    TRANSPORT_EMESSAGE);
+		ck_assert(!r.temporary);
+		ck_assert_int_eq(r.reply_code, atoi(permanent[i]));
+		ck_assert_int_eq(transport_exitcode(&r), EX_UNAVAILABLE);
+		char said[64];
+		snprintf(said, sizeof said, "exit status %s", permanent[i]);
+		ck_assert_msg(strstr(r.message, said) != NULL, "\"%s\" lacks \"%s\"", r.message,
+		              said);
+	}
 	unsetenv("FAKE_SENDMAIL_EXIT");
 
 	/* 127 and 126: the wrapper could not run the real program */
@@ -907,6 +970,8 @@ static Suite *transport_suite(void)
 	tcase_add_test(tc, test_starttls_xoauth2);
 	tcase_add_test(tc, test_big_message);
 	tcase_add_test(tc, test_plain_loopback);
+	tcase_add_test(tc, test_plain_loopback_starttls);
+	tcase_add_test(tc, test_plain_loopback_bad_certificate);
 	tcase_add_loop_test(tc, test_fault, 0, UTIL_ARRAY_LEN(fault_cases));
 	tcase_add_test(tc, test_no_auth_offered);
 	tcase_add_test(tc, test_no_auth_offered_starttls);

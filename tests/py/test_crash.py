@@ -51,7 +51,10 @@ def after_kill(certs, label, env, srv, copies_before):
         listed = m.group(1) if m else None
         tap.is_(listed, "unknown", f"{label}: `ticketmail outbox` reports it unknown", ls.out)
         fl = env.run("outbox", "--flush", env={"TICKETMAIL_NOW": LATER})
-        tap.ok(fl.rc == 0, f"{label}: flush exit 0", repr(fl))
+        tap.ok(fl.rc == 69, f"{label}: flush exit 69 (an unknown message is left alone)",
+               repr(fl))
+        tap.has(fl.out, f"{msg_id}: delivery unknown; left alone",
+                f"{label}: the flush says it leaves the message alone")
         copies = len(good.messages())
         state = last(env, msg_id)[2]
         tap.ok(copies <= 1, f"{label}: at most one copy on the server ({copies})")

@@ -106,6 +106,35 @@ def test_sends():
                        "smtps: every command was encrypted", srv.commands())
 
 
+def test_plain_loopback_starttls():
+    """allow_plain_loopback allows plain SMTP on loopback; it does not turn
+    STARTTLS down when the server offers it (and AUTH only inside it)."""
+    with fixture.Server(fixture.certs()) as srv:
+        env = fixture.Env("plain-loopback")
+        env.write_account(srv, allow_plain_loopback="yes")
+        r = env.send()
+        tap.is_(r.rc, 0, "allow_plain_loopback, server offers STARTTLS: sent", repr(r))
+        tap.hasnt(r.err, "offers no authentication", "allow_plain_loopback: AUTH was found")
+        msgs = srv.messages()
+        tap.ok(len(msgs) == 1 and msgs[0][1]["tls"],
+               "allow_plain_loopback: delivered over TLS all the same", msgs and msgs[0][1])
+        cmds = srv.commands()
+        tap.ok([c for c in cmds if c.split()[1:3] == ["plain", "STARTTLS"]],
+               "allow_plain_loopback: STARTTLS was used", cmds)
+        auth = [c for c in cmds if " AUTH " in c]
+        tap.ok(auth and all(c.split()[1] == "tls" for c in auth),
+               "allow_plain_loopback: AUTH only inside TLS", cmds)
+    with fixture.Server(fixture.certs(), mode="plain", auth=False) as srv:
+        env = fixture.Env("plain-loopback-plain")
+        env.write_account(srv, secret=None, allow_plain_loopback="yes", login="no")
+        r = env.send()
+        tap.is_(r.rc, 0, "allow_plain_loopback, no STARTTLS offered: sent in plain text",
+                repr(r))
+        msgs = srv.messages()
+        tap.ok(len(msgs) == 1 and not msgs[0][1]["tls"],
+               "allow_plain_loopback, no STARTTLS offered: one message, not encrypted")
+
+
 def test_no_yes():
     with fixture.Server(fixture.certs()) as srv:
         env = fixture.Env("no-yes")
@@ -181,6 +210,22 @@ def test_sendmail():
     r = env.send("--resend")
     tap.is_(r.rc, 75, "sendmail exiting 75: not sent yet (75)", repr(r))
     tap.is_(len(env.outbox()), 1, "sendmail exiting 75: queued in the outbox")
+    tap.has(r.err, "ticketmail outbox --flush", "sendmail exiting 75: says how to retry")
+    queued = env.outbox_ids()
+    # Any other status of the command is a failure for good: 69, never 65
+    # (an invalid ticket), whatever the command's own status means.
+    for code in ("1", "69", "78"):
+        env.env["FAKE_SENDMAIL_EXIT"] = code
+        r = env.send("--resend")
+        tap.is_(r.rc, 69, f"sendmail exiting {code}: exit 69 (not delivered)", repr(r))
+        tap.has(r.err, f"failed with exit status {code}",
+                f"sendmail exiting {code}: the message gives the command's status")
+        tap.has(r.err, "not retried automatically", f"sendmail exiting {code}: not retried")
+        new = [i for i in env.outbox_ids() if i not in queued]
+        tap.is_(len(new), 1, f"sendmail exiting {code}: kept in the outbox", env.outbox_ids())
+        queued += new
+        tap.is_(env.states(new[0] if new else "?")[-1:], ["failed"],
+                f"sendmail exiting {code}: journaled failed")
 
 
 def test_config_errors():
@@ -235,6 +280,7 @@ def main():
         tap.ok(False, "TICKETMAIL is not set")
         return
     test_sends()
+    test_plain_loopback_starttls()
     test_no_yes()
     test_duplicates()
     test_sendmail()

@@ -30,11 +30,13 @@ TEMPORARY = {
     "stall": (75, "did not answer in time, waiting for the greeting", None),
     "drop-during-data": (75, "was lost at", None),
 }
+# A refusal for good is 69 (EX_UNAVAILABLE), as ticketmail(1) and --help say;
+# 65 is for an invalid ticket.
 PERMANENT = {
-    "mail-550": (65, "refused the sender", "550 5.7.1 Sender address rejected"),
-    "rcpt-550": (65, "refused the recipient", "550 5.1.1 No such user here"),
-    "data-cmd-554": (65, "refused to take the message (DATA)", "554 5.3.4 Message too big"),
-    "data-554": (65, "refused the message after receiving it",
+    "mail-550": (69, "refused the sender", "550 5.7.1 Sender address rejected"),
+    "rcpt-550": (69, "refused the recipient", "550 5.1.1 No such user here"),
+    "data-cmd-554": (69, "refused to take the message (DATA)", "554 5.3.4 Message too big"),
+    "data-554": (69, "refused the message after receiving it",
                  "554 5.6.0 Message content rejected"),
     "no-starttls": (76, "does not offer STARTTLS", None),
     "auth-fail": (77, "login to smtp://127.0.0.1:", "535 5.7.8 Authentication credentials invalid"),
@@ -162,6 +164,11 @@ def test_permanent(certs, fault, want, cert="server"):
         with good:
             fl = env.run("outbox", "--flush", env={"TICKETMAIL_NOW": LATER})
             tap.is_(fl.rc, 0, f"{label}: flush: exit 0", repr(fl))
+            tap.has(fl.out, f"{msg_id}: refused for good; left alone",
+                    f"{label}: flush names the failed message it leaves alone")
+            tap.has(fl.err, "left alone because they were refused for good: 1",
+                    f"{label}: flush counts the failed messages")
+            tap.has(fl.err, "'ticketmail outbox --drop ID'", f"{label}: flush says how to remove it")
             tap.is_(good.messages(), [], f"{label}: a failed message is never retried by --flush")
             tap.is_(last(env, msg_id)[2], "failed", f"{label}: still failed")
             if fault == "auth-fail" or cert != "server":
@@ -195,8 +202,21 @@ def test_unknown(certs):
                "drop-after-dot: `ticketmail outbox` lists it as unknown", ls.out)
         good = healthy_again(env, srv, certs)
         with good:
+            # Flushing an outbox whose only message is unknown: nothing is
+            # sent, and the flush says why and what to do (exit 69, as for
+            # the unknown send itself).
             fl = env.run("outbox", "--flush", env={"TICKETMAIL_NOW": LATER})
-            tap.is_(fl.rc, 0, "drop-after-dot: flush exit 0", repr(fl))
+            tap.is_(fl.rc, 69, "drop-after-dot: flush exit 69 (delivery unknown, left alone)",
+                    repr(fl))
+            tap.has(fl.out, f"{msg_id}: delivery unknown; left alone",
+                    "drop-after-dot: flush names the message it leaves alone")
+            tap.has(fl.err, "left alone because their delivery is unknown: 1",
+                    "drop-after-dot: flush counts the unknown messages")
+            tap.has(fl.err, "'ticketmail outbox --resend ID'", "drop-after-dot: flush offers --resend ID")
+            tap.has(fl.err, "'ticketmail outbox --drop ID'", "drop-after-dot: flush offers --drop ID")
+            zh = env.run("outbox", "--flush", "--lang", "zh_CN", env={"TICKETMAIL_NOW": LATER})
+            tap.is_(zh.rc, 69, "drop-after-dot: flush in Chinese: exit 69", repr(zh))
+            tap.has(zh.err, "状态未知", "drop-after-dot: flush in Chinese says so in Chinese")
             tap.is_(len(good.messages()), 1, "drop-after-dot: --flush does not resend it")
             tap.is_(last(env, msg_id)[2], "unknown", "drop-after-dot: still unknown")
             rs = env.run("outbox", "--resend", msg_id)
@@ -212,6 +232,123 @@ def test_unknown(certs):
             tap.is_(last(env, msg_id)[2], "sent", "outbox --resend ID: journaled sent")
 
 
+def history_state(env, msg_id_header):
+    """The state `ticketmail history` shows for a Message-ID, or None."""
+    h = env.run("history")
+    lines = h.out.splitlines()
+    for i, line in enumerate(lines):
+        if msg_id_header in line:
+            m = re.match(r"^\S+ \S+ \S+\s+(\S+)\s", lines[i])
+            return m.group(1) if m else line
+    return None
+
+
+def outbox_msgid(env, msg_id):
+    """The Message-ID journaled for an outbox id."""
+    return last(env, msg_id)[5]
+
+
+def test_send_again(certs):
+    """A message that was never delivered does not block sending its
+    ticket again: after a refusal (TLS, 5xx) or a drop the same ticket goes;
+    while it waits in the outbox it is refused with a pointer to --flush,
+    not to a thread that does not exist; an unknown one is refused with
+    the way to resend it."""
+    # 1. TLS refused (76), dropped, then the account fixed.
+    with fixture.Server(certs, cert="selfsigned") as bad:
+        env = fixture.Env("again-tls")
+        env.write_account(bad)
+        r = env.send()
+        tap.is_(r.rc, 76, "again, TLS: the first send fails (76)", repr(r))
+        first = one_id("again, TLS", env)
+        mid = outbox_msgid(env, first)
+        d = env.run("outbox", "--drop", first)
+        tap.is_(d.rc, 0, "again, TLS: outbox --drop ID", repr(d))
+        tap.is_(history_state(env, mid), "dropped", "again, TLS: history shows it dropped")
+        good = healthy_again(env, bad, certs)
+        with good:
+            r = env.send()
+            tap.is_(r.rc, 0, "again, TLS: the same ticket goes once the account is fixed",
+                    repr(r))
+            tap.hasnt(r.err, "already sent", "again, TLS: no 'already sent'")
+            tap.is_(len(good.messages()), 1, "again, TLS: one message delivered")
+
+    # 2. No connection (75): waiting in the outbox, then dropped.
+    srv = fixture.Server(certs)
+    srv.stop()  # nothing listens on its port any more
+    env = fixture.Env("again-refused")
+    env.write_account(srv)
+    r = env.send()
+    tap.is_(r.rc, 75, "again, refused: the first send is queued (75)", repr(r))
+    first = one_id("again, refused", env)
+    mid = outbox_msgid(env, first)
+    r = env.send()
+    tap.is_(r.rc, 65, "again, refused: sending it again while it waits is refused (65)", repr(r))
+    tap.has(r.err, "already waiting in the outbox as " + first,
+            "again, refused: says it waits in the outbox, with its id")
+    tap.has(r.err, "ticketmail outbox --flush", "again, refused: points to outbox --flush")
+    tap.hasnt(r.err, "reply in that thread", "again, refused: no thread to reply in")
+    tap.is_(env.outbox_ids(), [first], "again, refused: nothing new queued")
+    tap.is_(history_state(env, mid), "queued", "again, refused: history shows it queued")
+    d = env.run("outbox", "--drop", first)
+    tap.is_(d.rc, 0, "again, refused: outbox --drop ID", repr(d))
+    tap.is_(history_state(env, mid), "dropped",
+            "again, refused: history shows it dropped, not queued")
+    with fixture.Server(certs) as good:
+        env.write_account(good)
+        r = env.send()
+        tap.is_(r.rc, 0, "again, refused: after the drop the same ticket goes", repr(r))
+        tap.is_(len(good.messages()), 1, "again, refused: one message delivered")
+        r = env.send()
+        tap.is_(r.rc, 65, "again, refused: once sent, it is refused (65)", repr(r))
+        tap.has(r.err, "reply in that thread", "again, refused: now there is a thread")
+
+    # 3. A history file from before drops were recorded there: the journal
+    #    says dropped, the history still says queued.
+    env = fixture.Env("again-old-history")
+    env.write_account(srv)
+    r = env.send()
+    first = one_id("again, old history", env)
+    mid = outbox_msgid(env, first)
+    env.run("outbox", "--drop", first)
+    hpath = os.path.join(env.spool, "history")
+    with open(hpath, encoding="utf-8") as f:
+        kept = [ln for ln in f if not ln.rstrip("\n").endswith("\tdropped")]
+    with open(hpath, "w", encoding="utf-8") as f:
+        f.writelines(kept)
+    tap.is_(history_state(env, mid), "dropped",
+            "old history: `ticketmail history` follows the journal (dropped)")
+    with fixture.Server(certs) as good:
+        env.write_account(good)
+        r = env.send()
+        tap.is_(r.rc, 0, "old history: the dropped message does not block", repr(r))
+
+    # 4. Refused for good (5xx): the same ticket goes again without --resend.
+    with fixture.Server(certs, fault="rcpt-550") as bad:
+        env = fixture.Env("again-550")
+        env.write_account(bad)
+        r = env.send()
+        tap.is_(r.rc, 69, "again, 550: refused for good (69)", repr(r))
+        good = healthy_again(env, bad, certs)
+        with good:
+            r = env.send()
+            tap.is_(r.rc, 0, "again, 550: a failed message does not block the ticket", repr(r))
+
+    # 5. Unknown: refused, with the way to send it again.
+    with fixture.Server(certs, fault="drop-after-dot") as srv2:
+        env = fixture.Env("again-unknown")
+        env.write_account(srv2)
+        r = env.send()
+        tap.is_(r.rc, 69, "again, unknown: delivery unknown (69)", repr(r))
+        first = one_id("again, unknown", env)
+        r = env.send()
+        tap.is_(r.rc, 65, "again, unknown: sending it again is refused (65)", repr(r))
+        tap.has(r.err, "may have arrived", "again, unknown: says it may have arrived")
+        tap.has(r.err, "ticketmail outbox --resend " + first,
+                "again, unknown: offers outbox --resend ID")
+        tap.has(r.err, "--resend", "again, unknown: offers --resend")
+
+
 def main():
     certs = fixture.certs()
     for fault, want in TEMPORARY.items():
@@ -220,6 +357,7 @@ def main():
         test_permanent(certs, fault, want)
     test_tls(certs)
     test_unknown(certs)
+    test_send_again(certs)
 
 
 if __name__ == "__main__":
