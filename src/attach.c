@@ -130,6 +130,14 @@ static const char *attach_kind(mode_t mode)
 	return _("is not a regular file");
 }
 
+/* What refusing a file of that mode means: a directory is not an input
+ * file at all, like a missing one (EX_NOINPUT, as for a directory given
+ * as the ticket); the other kinds are refused by policy (EX_DATAERR). */
+static enum attach_status attach_kind_status(mode_t mode)
+{
+	return S_ISDIR(mode) ? ATTACH_ENOENT : ATTACH_EREFUSED;
+}
+
 /* The name for the email: the basename, valid UTF-8, no control or bidi
  * characters (a U+202E can make "gpj.exe" read as "exe.jpg"). */
 static bool attach_check_name(const char *path, const char *name, char **errstr)
@@ -252,7 +260,7 @@ static enum attach_status attach_open_fd(const char *path, int *fd_out, struct s
 	if (kind) {
 		attach_err(errstr, path, "%s", kind);
 		close(fd);
-		return ATTACH_EREFUSED;
+		return attach_kind_status(st->st_mode);
 	}
 	/* Regular file: reads may block again (a slow network file system). */
 	int flags = fcntl(fd, F_GETFL);
@@ -356,7 +364,7 @@ enum attach_status attach_open(const char *path, struct attach **out, char **err
 	}
 	if (attach_kind(st.st_mode)) {
 		attach_err(errstr, path, "%s", attach_kind(st.st_mode));
-		return ATTACH_EREFUSED;
+		return attach_kind_status(st.st_mode);
 	}
 	const char *name = util_basename(path);
 	if (!attach_check_name(path, name, errstr))

@@ -15,9 +15,9 @@ struct attach;
 
 enum attach_status {
 	ATTACH_OK,
-	ATTACH_ENOENT,   /* missing or unreadable: EX_NOINPUT */
-	ATTACH_EREFUSED, /* not a regular file, a symlink, a forbidden path, a bad
-	                    name: EX_DATAERR */
+	ATTACH_ENOENT,   /* missing, unreadable or a directory: EX_NOINPUT */
+	ATTACH_EREFUSED, /* a symlink, FIFO, device or socket, a forbidden path, a
+	                    bad name: EX_DATAERR */
 	ATTACH_EMAGIC,   /* libmagic failed: EX_SOFTWARE */
 };
 

@@ -118,9 +118,11 @@ START_TEST(test_not_regular_refused)
 	t_refused(fifo, ATTACH_EREFUSED, "FIFO");
 
 	char *dir = t_path("home");
-	t_refused(dir, ATTACH_EREFUSED, "directory");
+	/* A directory is no input file, like a missing one (EX_NOINPUT). */
+	t_refused(dir, ATTACH_ENOENT, "directory");
+	t_refused(dir, ATTACH_ENOENT, dir);
 	char *slash = xasprintf("%s/", dir);
-	t_refused(slash, ATTACH_EREFUSED, "directory");
+	t_refused(slash, ATTACH_ENOENT, "directory");
 
 	t_refused("/dev/null", ATTACH_EREFUSED, "device");
 	t_refused("/dev/null", ATTACH_EREFUSED, "'/dev/null'");
