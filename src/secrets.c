@@ -865,6 +865,8 @@ static void secrets_scan_pem(const char *text, size_t len, struct secrets_found 
 enum secrets_value {
 	SECRETS_VALUE_API,      /* UUID or a long random token */
 	SECRETS_VALUE_PASSWORD, /* a non-space token that is not a common word */
+	SECRETS_VALUE_LABELLED, /* the same, only after ":" or "=" (a short keyword
+	                           that is also an English word: "pass") */
 	SECRETS_VALUE_CODE,     /* 4 to 8 digits */
 };
 
@@ -909,6 +911,14 @@ static const struct secrets_keyword secrets_keywords[] = {
     {"password", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
     {"passwd", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
     {"pwd", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
+    {"p@ssword", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
+    {"p@ssw0rd", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
+    {"passw0rd", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
+    /* "I could not pass KYC2", "pw reset": prose, unless written as a
+     * label ("pass: ...", "pw=..."). "passed", "bypass", "passport" are
+     * other words (keywords match whole words only). */
+    {"pass", SECRETS_PASSWORD, SECRETS_VALUE_LABELLED},
+    {"pw", SECRETS_PASSWORD, SECRETS_VALUE_LABELLED},
     {"登录密码", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
     {"資金密碼", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
     {"资金密码", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
@@ -1156,7 +1166,7 @@ static void secrets_scan_keywords(const char *text, size_t len, struct secrets_f
 			bool cjk = (unsigned char)kw->text[strlen(kw->text) - 1] >= 0x80;
 			bool any = false, strong = false;
 			size_t v = secrets_skip_separator(text, len, kend, &any, &strong);
-			if (!any && !cjk)
+			if ((!any && !cjk) || (kw->value == SECRETS_VALUE_LABELLED && !strong))
 				break;
 			size_t vstart = v, vend = 0;
 			if (kw->value == SECRETS_VALUE_CODE)

@@ -212,6 +212,16 @@ labelled "验证码 583920" "a verification code" "验证码 583920" 583920
 labelled "Google Authenticator code: 123456" "a verification code" "Google Authenticator code: 123456" 123456
 labelled "API secret: <uuid>" "an API key, secret key or passphrase" "API secret: $uuid" "$uuid"
 labelled "passphrase = ..." "an API key, secret key or passphrase" "passphrase = Tr4de-Pass!" "Tr4de-Pass!"
+# Short and disguised keywords, written as labels.
+labelled "pw: <password>" "a password" "pw: Hunt3r2x" Hunt3r2x
+labelled "PW=<password>" "a password" "account zhang, PW=Tr0ub4dor" Tr0ub4dor
+labelled "pass: <password>" "a password" "user zhang.wei pass: s3cret!9" 's3cret!9'
+labelled "P@ssword: <password>" "a password" "P@ssword: Qw3rty#1" 'Qw3rty#1'
+labelled "passwd: <password>" "a password" "passwd: Tr4de2026" Tr4de2026
+labelled "pwd: <password>" "a password" "pwd: Hunt3r2x" Hunt3r2x
+printf 'login ok\npw: Hunt3r2x\n' >"$TMP/pw.log"
+tm -a "$TMP/pw.log"
+blocked "pw: <password> in pw.log" pw.log 2 5 "a password" "Hunt3r2x"
 printf 'login ok\n登录密码:Qwe!rty9\n' >"$TMP/pw.txt"
 tm -a "$TMP/pw.txt"
 blocked "登录密码 in pw.txt" pw.txt 2 6 "a password" "Qwe!rty9"
@@ -223,6 +233,20 @@ for s in "我忘记了密码" "验证码收不到" "2FA was reset" "API key perm
   tm --set "description=$s"
   is_rc 0 "no finding: $s"
 done
+# "pass" and "pw" in ordinary sentences: not a password label.
+passprose=("I passed the KYC check, but the withdrawal did not pass the risk review."
+  "I could not pass KYC2 verification; it says pass 2 of 3."
+  "Did the deposit bypass the 2FA step? I never asked for a bypass."
+  "My passport E12345678 was uploaded. Passport: E12345678"
+  "The pw reset link never arrived; I asked for a new pw twice."
+  "Changed my PW 3 times. KYC status pass: Approved. Pass: 3/3 checks")
+for s in "${passprose[@]}"; do
+  tm --set "description=$s"
+  is_rc 0 "no finding: $s"
+done
+printf '%s\n' "${passprose[@]}" >"$TMP/pass.log"
+tm -a "$TMP/pass.log"
+is_rc 0 "no finding: the pass/pw sentences in a log"
 printf '%s\n' "我忘记了密码" "验证码收不到" "2FA was reset" "API key permissions" >"$TMP/neg.log"
 tm -a "$TMP/neg.log"
 is_rc 0 "no finding: the same sentences in a log"
