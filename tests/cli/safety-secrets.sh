@@ -323,7 +323,7 @@ for src in en zh; do
   want=$err
   has "$want" "app.log, line 2, column" "$src log in UTF-8: a finding on line 2"
   has "$want" "app.log, line 3, column" "$src log in UTF-8: a finding on line 3"
-  encs="utf-16-le-bom utf-16-be-bom utf-32-le-bom utf-32-be-bom utf-8-bom crlf"
+  encs="utf-16-le-bom utf-16-be-bom utf-16-le utf-16-be utf-32-le-bom utf-32-be-bom utf-8-bom crlf"
   [ $src = en ] || encs="$encs gbk gb18030"
   for enc in $encs; do
     encode "$TMP/enc/$src.txt" $enc "$TMP/enc/$src-$enc"
@@ -351,7 +351,7 @@ encode "$TMP/enc/latin.txt" latin-1 "$TMP/enc/latin-latin-1"
 tm -a "$TMP/enc/latin-latin-1/app.log"
 is_rc 65 "a Latin-1 log → 65"
 same "$err" "$want" "a Latin-1 log: the messages of its UTF-8 version"
-for enc in utf-16-le-bom utf-16-be-bom gbk; do
+for enc in utf-16-le-bom utf-16-le utf-16-be gbk; do
   encode "$TMP/enc/harmless.txt" $enc "$TMP/enc/harmless-$enc"
   tm -a "$TMP/enc/harmless-$enc/app.log"
   is_rc 0 "a harmless log in $enc → 0"
