@@ -9,6 +9,7 @@
 
 #include "i18n.h"
 #include "paths.h"
+#include "textenc.h"
 #include "util.h"
 
 #include <dlfcn.h>
@@ -128,6 +129,14 @@ static const char *attach_kind(mode_t mode)
 	if (S_ISSOCK(mode))
 		return _("is a socket, not a regular file");
 	return _("is not a regular file");
+}
+
+/* What refusing a file of that mode means: a directory is not an input
+ * file at all, like a missing one (EX_NOINPUT, as for a directory given
+ * as the ticket); the other kinds are refused by policy (EX_DATAERR). */
+static enum attach_status attach_kind_status(mode_t mode)
+{
+	return S_ISDIR(mode) ? ATTACH_ENOENT : ATTACH_EREFUSED;
 }
 
 /* The name for the email: the basename, valid UTF-8, no control or bidi
@@ -252,7 +261,7 @@ static enum attach_status attach_open_fd(const char *path, int *fd_out, struct s
 	if (kind) {
 		attach_err(errstr, path, "%s", kind);
 		close(fd);
-		return ATTACH_EREFUSED;
+		return attach_kind_status(st->st_mode);
 	}
 	/* Regular file: reads may block again (a slow network file system). */
 	int flags = fcntl(fd, F_GETFL);
@@ -302,6 +311,34 @@ static magic_t attach_magic_get(char **errstr, const char *path)
 	return m;
 }
 
+/* true when fd's first bytes are UTF-16 text without a byte order mark
+ * (textenc_detect()), which libmagic calls application/octet-stream: a log
+ * written that way is text, typed (and scanned for secrets) as such. */
+static bool attach_is_utf16(int fd)
+{
+	struct stat st;
+	/* UTF-16 text has an even length. */
+	if (fstat(fd, &st) != 0 || st.st_size % 2 != 0)
+		return false;
+	/* Two bytes more than textenc_detect() looks at tell it that the file
+	 * goes on (a surrogate pair may be cut at the end of what it sees). */
+	enum { WANT = TEXTENC_SNIFF_BYTES + 2 };
+	char *buf = xmalloc(WANT);
+	size_t got = 0;
+	while (got < WANT) {
+		ssize_t n = pread(fd, buf + got, WANT - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	enum textenc enc = textenc_detect(buf, got, NULL);
+	explicit_bzero(buf, got);
+	free(buf);
+	return enc == TEXTENC_UTF16LE || enc == TEXTENC_UTF16BE;
+}
+
 /* Types the content of fd. libmagic reads from the current offset and
  * may move it, so it gets a dup() at offset 0 and the MIME writer uses
  * pread() anyway. *type_out is allocated, lower case. */
@@ -334,6 +371,10 @@ static enum attach_status attach_type(const char *path, int fd, char **type_out,
 	for (char *p = type; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
+	if (strcmp(type, "application/octet-stream") == 0 && attach_is_utf16(fd)) {
+		free(type);
+		type = xstrdup("text/plain");
+	}
 	*type_out = type;
 	return ATTACH_OK;
 }
@@ -356,7 +397,7 @@ enum attach_status attach_open(const char *path, struct attach **out, char **err
 	}
 	if (attach_kind(st.st_mode)) {
 		attach_err(errstr, path, "%s", attach_kind(st.st_mode));
-		return ATTACH_EREFUSED;
+		return attach_kind_status(st.st_mode);
 	}
 	const char *name = util_basename(path);
 	if (!attach_check_name(path, name, errstr))

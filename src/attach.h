@@ -15,9 +15,9 @@ struct attach;
 
 enum attach_status {
 	ATTACH_OK,
-	ATTACH_ENOENT,   /* missing or unreadable: EX_NOINPUT */
-	ATTACH_EREFUSED, /* not a regular file, a symlink, a forbidden path, a bad
-	                    name: EX_DATAERR */
+	ATTACH_ENOENT,   /* missing, unreadable or a directory: EX_NOINPUT */
+	ATTACH_EREFUSED, /* a symlink, FIFO, device or socket, a forbidden path, a
+	                    bad name: EX_DATAERR */
 	ATTACH_EMAGIC,   /* libmagic failed: EX_SOFTWARE */
 };
 
@@ -32,7 +32,9 @@ const char *attach_path(const struct attach *a);
 /* The file name for the email: the basename, valid UTF-8 without control
  * or bidi characters (checked by attach_open); belongs to a. */
 const char *attach_filename(const struct attach *a);
-/* Lower-case MIME type detected from content ("image/png"); belongs to a. */
+/* Lower-case MIME type detected from content ("image/png"); belongs to a.
+ * UTF-16 text without a byte order mark, which libmagic calls
+ * application/octet-stream, is text/plain (textenc_detect()). */
 const char *attach_mime_type(const struct attach *a);
 uint64_t attach_size(const struct attach *a);
 /* The open descriptor; belongs to a. Readers use pread() from offset 0. */

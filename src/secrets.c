@@ -12,6 +12,7 @@
 #include "i18n.h"
 #include "paths.h"
 #include "sha256.h"
+#include "textenc.h"
 #include "ticket.h"
 #include "util.h"
 
@@ -865,6 +866,8 @@ static void secrets_scan_pem(const char *text, size_t len, struct secrets_found 
 enum secrets_value {
 	SECRETS_VALUE_API,      /* UUID or a long random token */
 	SECRETS_VALUE_PASSWORD, /* a non-space token that is not a common word */
+	SECRETS_VALUE_LABELLED, /* the same, only after ":" or "=" (a short keyword
+	                           that is also an English word: "pass") */
 	SECRETS_VALUE_CODE,     /* 4 to 8 digits */
 };
 
@@ -909,6 +912,14 @@ static const struct secrets_keyword secrets_keywords[] = {
     {"password", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
     {"passwd", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
     {"pwd", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
+    {"p@ssword", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
+    {"p@ssw0rd", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
+    {"passw0rd", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
+    /* "I could not pass KYC2", "pw reset": prose, unless written as a
+     * label ("pass: ...", "pw=..."). "passed", "bypass", "passport" are
+     * other words (keywords match whole words only). */
+    {"pass", SECRETS_PASSWORD, SECRETS_VALUE_LABELLED},
+    {"pw", SECRETS_PASSWORD, SECRETS_VALUE_LABELLED},
     {"登录密码", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
     {"資金密碼", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
     {"资金密码", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
@@ -1156,7 +1167,7 @@ static void secrets_scan_keywords(const char *text, size_t len, struct secrets_f
 			bool cjk = (unsigned char)kw->text[strlen(kw->text) - 1] >= 0x80;
 			bool any = false, strong = false;
 			size_t v = secrets_skip_separator(text, len, kend, &any, &strong);
-			if (!any && !cjk)
+			if ((!any && !cjk) || (kw->value == SECRETS_VALUE_LABELLED && !strong))
 				break;
 			size_t vstart = v, vend = 0;
 			if (kw->value == SECRETS_VALUE_CODE)
@@ -1242,39 +1253,188 @@ static bool secrets_is_known_txid(const char *text, size_t off, size_t n, const 
 	return strlen(known) == n && util_ascii_ncasecmp(a, known, n) == 0;
 }
 
-size_t secrets_diagnose(const struct secrets *s, const char *text, size_t len,
-                        enum secrets_context ctx, const char *const *extra_secrets,
-                        const char *known_txid, int field, const char *where, struct diags *d)
+/* A finding to report: where it is, and the secret's bytes in the text
+ * read (to tell whether two readings of a file found the same one). */
+struct secrets_report {
+	enum secrets_kind kind;
+	enum secrets_action action;
+	size_t line, col;
+	const char *at;
+	size_t len;
+};
+
+struct secrets_reports {
+	struct secrets_report *v;
+	size_t n;
+};
+
+/* Adds the findings of text[0..len) to r, but an unlabelled 64-hex string
+ * that is the ticket's TxID. */
+static void secrets_collect(const struct secrets *s, const char *text, size_t len,
+                            enum secrets_context ctx, const char *const *extra_secrets,
+                            const char *known_txid, struct secrets_reports *r)
 {
 	struct secrets_finding *f;
 	size_t n = secrets_scan(s, text, len, ctx, extra_secrets, &f);
-	size_t errors = 0;
-	const char *name = field >= 0 && field < TF_COUNT ? ticket_field_label(field, i18n_lang())
-	                   : where                        ? where
-	                                                  : _("text");
 	for (size_t i = 0; i < n; i++) {
 		if (f[i].kind == SECRETS_HEX_64 &&
 		    secrets_is_known_txid(text, f[i].offset, f[i].length, known_txid))
 			continue;
-		size_t line, col;
-		secrets_line_col(text, len, f[i].offset, &line, &col);
-		const char *what = _(secrets_kind_what[f[i].kind]);
-		if (f[i].action == SECRETS_BLOCK) {
-			diags_add(d, DIAG_ERROR, field, where, f[i].kind_name,
+		struct secrets_report e = {.kind = f[i].kind,
+		                           .action = f[i].action,
+		                           .at = text + f[i].offset,
+		                           .len = f[i].length};
+		secrets_line_col(text, len, f[i].offset, &e.line, &e.col);
+		r->v = xrealloc(r->v, (r->n + 1) * sizeof *r->v);
+		r->v[r->n++] = e;
+	}
+	free(f);
+}
+
+/* Adds to r the findings of another reading of the same file (in more):
+ * one that r has already (the same bytes on the same line) is dropped,
+ * but a block replaces a warning ("私钥: <hex>" in GBK read as bytes is
+ * only an unlabelled hex string). */
+static void secrets_merge(struct secrets_reports *r, const struct secrets_reports *more)
+{
+	size_t had = r->n;
+	for (size_t i = 0; i < more->n; i++) {
+		const struct secrets_report *m = &more->v[i];
+		bool dup = false;
+		for (size_t j = 0; j < had && !dup; j++) {
+			struct secrets_report *e = &r->v[j];
+			if (e->line != m->line || e->len != m->len ||
+			    memcmp(e->at, m->at, m->len) != 0)
+				continue;
+			dup = true;
+			if (e->action == SECRETS_WARN && m->action == SECRETS_BLOCK)
+				*e = *m;
+		}
+		if (dup)
+			continue;
+		r->v = xrealloc(r->v, (r->n + 1) * sizeof *r->v);
+		r->v[r->n++] = *m;
+	}
+}
+
+static int secrets_report_cmp(const void *a, const void *b)
+{
+	const struct secrets_report *x = a, *y = b;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->col < y->col ? -1 : x->col > y->col;
+}
+
+/* One diagnostic per report, in the order of the text; name is what the
+ * messages call the field or file. Returns the number of errors. */
+static size_t secrets_emit(const struct secrets_reports *r, int field, const char *where,
+                           const char *name, struct diags *d)
+{
+	size_t errors = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct secrets_report *e = &r->v[i];
+		const char *what = _(secrets_kind_what[e->kind]);
+		const char *kind_name = secrets_kind_names[e->kind];
+		if (e->action == SECRETS_BLOCK) {
+			diags_add(d, DIAG_ERROR, field, where, kind_name,
 			          _("%s, line %zu, column %zu: contains %s; remove it. Official "
 			            "support never asks for it; anyone who does is a phisher."),
-			          name, line, col, what);
+			          name, e->line, e->col, what);
 			errors++;
 		} else {
 			diags_add(
-			    d, DIAG_WARNING, field, where, f[i].kind_name,
+			    d, DIAG_WARNING, field, where, kind_name,
 			    _("%s, line %zu, column %zu: contains %s. Official support never "
 			      "asks for secrets; anyone who does is a phisher. Remove it, or if "
 			      "it is not a secret, accept it with --allow %s."),
-			    name, line, col, what, f[i].kind_name);
+			    name, e->line, e->col, what, kind_name);
 		}
 	}
-	free(f);
+	return errors;
+}
+
+static void secrets_free_text(char *text, size_t len)
+{
+	if (text)
+		explicit_bzero(text, len);
+	free(text);
+}
+
+/* true when valid UTF-8 text[0..len) has non-ASCII characters but none
+ * from U+0800 up: no Chinese at all, only Latin accents, Greek, Cyrillic
+ * and the like. Short GBK text may be such UTF-8 by chance ("私钥" in GBK
+ * is CB BD D4 BF, which is UTF-8 for two unrelated letters). */
+static bool secrets_utf8_without_cjk(const char *text, size_t len)
+{
+	bool other = false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c >= 0xE0)
+			return false;
+		other |= c >= 0x80;
+	}
+	return other;
+}
+
+/* An attachment is read as the text its reader sees: UTF-16 and UTF-32
+ * decoded (textenc.h), a UTF-8 byte order mark skipped. Text that may be
+ * GBK / GB18030 (Chinese Windows) is read that way too: text that is not
+ * valid UTF-8 when GB18030 fits it clearly better (a quarter of the
+ * undecodable bytes or fewer), and valid UTF-8 without Chinese when
+ * GB18030 decodes all of it. Then both readings are scanned (a Latin-1 log
+ * is best read as bytes), and a secret found in both is reported once, at
+ * its place in the likelier reading. */
+static void secrets_collect_file(const struct secrets *s, const char *text, size_t len,
+                                 const char *const *extra_secrets, const char *known_txid,
+                                 struct secrets_reports *r, char **decoded, size_t *decoded_len)
+{
+	enum secrets_context ctx = SECRETS_CTX_ATTACHMENT;
+	size_t bom;
+	enum textenc enc = textenc_detect(text, len, &bom);
+	if (enc != TEXTENC_BYTES) {
+		*decoded = textenc_to_utf8(text, len, enc, decoded_len);
+		secrets_collect(s, *decoded, *decoded_len, ctx, extra_secrets, known_txid, r);
+		return;
+	}
+	text += bom;
+	len -= bom;
+	size_t bad = textenc_utf8_errors(text, len), gb_bad = 0, n = 0;
+	bool try_gb = bad > 0 || secrets_utf8_without_cjk(text, len);
+	char *gb = try_gb ? textenc_gb18030_to_utf8(text, len, &n, &gb_bad) : NULL;
+	if (!gb || (bad > 0 && gb_bad * 4 >= bad) || (bad == 0 && gb_bad > 0)) {
+		secrets_free_text(gb, n);
+		secrets_collect(s, text, len, ctx, extra_secrets, known_txid, r);
+		return;
+	}
+	*decoded = gb;
+	*decoded_len = n;
+	struct secrets_reports more = {NULL, 0};
+	secrets_collect(s, bad ? gb : text, bad ? n : len, ctx, extra_secrets, known_txid, r);
+	secrets_collect(s, bad ? text : gb, bad ? len : n, ctx, extra_secrets, known_txid, &more);
+	secrets_merge(r, &more);
+	free(more.v);
+}
+
+size_t secrets_diagnose(const struct secrets *s, const char *text, size_t len,
+                        enum secrets_context ctx, const char *const *extra_secrets,
+                        const char *known_txid, int field, const char *where, struct diags *d)
+{
+	const char *name = field >= 0 && field < TF_COUNT ? ticket_field_label(field, i18n_lang())
+	                   : where                        ? where
+	                                                  : _("text");
+	struct secrets_reports r = {NULL, 0};
+	char *decoded = NULL;
+	size_t decoded_len = 0;
+	if (ctx == SECRETS_CTX_ATTACHMENT)
+		secrets_collect_file(s, text, len, extra_secrets, known_txid, &r, &decoded,
+		                     &decoded_len);
+	else
+		secrets_collect(s, text, len, ctx, extra_secrets, known_txid, &r);
+	if (r.n > 1)
+		qsort(r.v, r.n, sizeof *r.v, secrets_report_cmp);
+	size_t errors = secrets_emit(&r, field, where, name, d);
+	free(r.v);
+	secrets_free_text(decoded, decoded_len);
 	return errors;
 }
 

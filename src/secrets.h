@@ -102,7 +102,14 @@ size_t secrets_scan(const struct secrets *s, const char *text, size_t len, enum 
  * or -1 to name `where` instead), the kind of secret, its line and column,
  * and why it must go; it never contains the secret. known_txid (may be NULL)
  * is the ticket's TxID: an unlabelled 64-hex string equal to it (ignoring
- * case and a 0x prefix) is not reported. Returns the number of errors added. */
+ * case and a 0x prefix) is not reported. Returns the number of errors added.
+ *
+ * With SECRETS_CTX_ATTACHMENT, text is a file's bytes in whatever encoding
+ * (textenc.h): UTF-16 and UTF-32 are decoded to UTF-8 first, a UTF-8 BOM is
+ * skipped, and a file that is not valid UTF-8 is also read as GB18030 when
+ * that fits it clearly better; lines and columns are those of the decoded
+ * text, and a secret found in both readings is reported once. So it may
+ * report secrets that secrets_scan() of the same bytes does not find. */
 size_t secrets_diagnose(const struct secrets *s, const char *text, size_t len,
                         enum secrets_context ctx, const char *const *extra_secrets,
                         const char *known_txid, int field, const char *where, struct diags *d);

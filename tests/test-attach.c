@@ -118,9 +118,11 @@ START_TEST(test_not_regular_refused)
 	t_refused(fifo, ATTACH_EREFUSED, "FIFO");
 
 	char *dir = t_path("home");
-	t_refused(dir, ATTACH_EREFUSED, "directory");
+	/* A directory is no input file, like a missing one (EX_NOINPUT). */
+	t_refused(dir, ATTACH_ENOENT, "directory");
+	t_refused(dir, ATTACH_ENOENT, dir);
 	char *slash = xasprintf("%s/", dir);
-	t_refused(slash, ATTACH_EREFUSED, "directory");
+	t_refused(slash, ATTACH_ENOENT, "directory");
 
 	t_refused("/dev/null", ATTACH_EREFUSED, "device");
 	t_refused("/dev/null", ATTACH_EREFUSED, "'/dev/null'");
@@ -296,6 +298,38 @@ START_TEST(test_elf_renamed_png)
 }
 END_TEST
 
+/* UTF-16 without a byte order mark, which libmagic calls binary: a log
+ * written that way is text/plain (and so scanned for secrets). Data with
+ * NUL bytes that is not such text stays binary. */
+START_TEST(test_utf16_without_bom)
+{
+	/* "INFO start\n提币 pending\r\n" in UTF-16LE, and in UTF-16BE */
+	static const unsigned char le[] = {'I',  0,    'N', 0, 'F', 0, 'O',  0, ' ',  0, 's',  0,
+	                                   't',  0,    'a', 0, 'r', 0, 't',  0, '\n', 0, 0xD0, 0x63,
+	                                   0x01, 0x5E, ' ', 0, 'p', 0, 'e',  0, 'n',  0, 'd',  0,
+	                                   'i',  0,    'n', 0, 'g', 0, '\r', 0, '\n', 0};
+	unsigned char be[sizeof le];
+	for (size_t i = 0; i < sizeof le; i += 2) {
+		be[i] = le[i + 1];
+		be[i + 1] = le[i];
+	}
+	t_expect_type("le.log", le, sizeof le, "text/plain");
+	t_expect_type("be.log", be, sizeof be, "text/plain");
+	/* one byte more: no longer UTF-16 */
+	unsigned char odd[sizeof le + 1];
+	memcpy(odd, le, sizeof le);
+	odd[sizeof le] = 'x';
+	t_expect_type("odd.log", odd, sizeof odd, "application/octet-stream");
+	/* the same with a control character (U+0001) in it: binary */
+	unsigned char ctl[sizeof le];
+	memcpy(ctl, le, sizeof le);
+	ctl[8] = 0x01;
+	t_expect_type("ctl.log", ctl, sizeof ctl, "application/octet-stream");
+	/* the PNG is still a PNG */
+	t_expect_type("shot.log", t_png, sizeof t_png, "image/png");
+}
+END_TEST
+
 START_TEST(test_magic_reloads_after_cleanup)
 {
 	t_expect_type("a.png", t_png, sizeof t_png, "image/png");
@@ -317,6 +351,7 @@ static Suite *attach_suite(void)
 	tcase_add_test(tc, test_bad_names_refused);
 	tcase_add_test(tc, test_type_from_content);
 	tcase_add_test(tc, test_elf_renamed_png);
+	tcase_add_test(tc, test_utf16_without_bom);
 	tcase_add_test(tc, test_magic_reloads_after_cleanup);
 	suite_add_tcase(s, tc);
 	return s;

@@ -557,6 +557,62 @@ START_TEST(test_diagnose)
 }
 END_TEST
 
+/* diagnose() of an attachment's bytes: exactly one diagnostic, an error of
+ * kind, at "app.log, line L, column C". */
+static void expect_file_error(const char *data, size_t len, const char *kind, const char *at)
+{
+	struct diags d;
+	diags_init(&d);
+	size_t errors =
+	    secrets_diagnose(sec, data, len, SECRETS_CTX_ATTACHMENT, NULL, NULL, -1, "app.log", &d);
+	for (size_t i = 0; d.n != 1 && i < d.n; i++)
+		fprintf(stderr, "%s: %s\n", d.v[i].kind, d.v[i].message);
+	ck_assert_uint_eq(errors, 1);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_str_eq(d.v[0].kind, kind);
+	ck_assert_msg(strstr(d.v[0].message, at) != NULL, "\"%s\" lacks \"%s\"", d.v[0].message,
+	              at);
+	diags_finish(&d);
+}
+
+/* A text attachment is scanned as the text it holds, whatever its
+ * encoding (textenc.h); ticket fields are UTF-8 and scanned as they are. */
+START_TEST(test_diagnose_encodings)
+{
+	const char *text = "ok\n\xF0\x9F\x98\x80 password: Qwe!rty9\n";
+	size_t tlen = strlen(text);
+	expect_file_error(text, tlen, "password", "app.log, line 2, column 13");
+	/* UTF-16LE with and without a BOM, UTF-16BE: the emoji is a surrogate
+	 * pair, one column */
+	static const char le[] = "\xFF\xFEo\0k\0\n\0\x3D\xD8\x00\xDE \0p\0a\0s\0s\0w\0o\0r\0d\0:\0 "
+	                         "\0Q\0w\0e\0!\0r\0t\0y\0\x39\0\n\0";
+	expect_file_error(le, sizeof le - 1, "password", "app.log, line 2, column 13");
+	expect_file_error(le + 2, sizeof le - 3, "password", "app.log, line 2, column 13");
+	char be[sizeof le];
+	for (size_t i = 0; i + 1 < sizeof le; i += 2) {
+		be[i] = le[i + 1];
+		be[i + 1] = le[i];
+	}
+	expect_file_error(be, sizeof le - 1, "password", "app.log, line 2, column 13");
+	/* the same UTF-16 bytes in a field: not decoded, nothing found */
+	struct secrets_finding *f;
+	ck_assert_uint_eq(secrets_scan(sec, le, sizeof le - 1, SECRETS_CTX_TEXT, NULL, &f), 0);
+	/* a UTF-8 BOM does not count as a column */
+	const char *bom = "\xEF\xBB\xBFpassword: Qwe!rty9";
+	expect_file_error(bom, strlen(bom), "password", "app.log, line 1, column 11");
+	/* GBK: "备注\n密码：Qwe!rty9" */
+	const char *gbk = "\xB1\xB8\xD7\xA2\n\xC3\xDC\xC2\xEB\xA3\xBAQwe!rty9";
+	expect_file_error(gbk, strlen(gbk), "password", "app.log, line 2, column 4");
+	/* GBK "私钥: <hex>" is valid UTF-8 by chance; read as GBK too, it is a
+	 * labelled key (an error), reported once, not also as a bare hex-64 */
+	const char *gbk_key = "\xCB\xBD\xD4\xBF: " HEX64;
+	expect_file_error(gbk_key, strlen(gbk_key), "hex-private-key", "app.log, line 1, column 5");
+	/* Latin-1: read as bytes */
+	const char *latin = "caf\xE9 ol\xE9\npassword: Qwe!rty9";
+	expect_file_error(latin, strlen(latin), "password", "app.log, line 2, column 11");
+}
+END_TEST
+
 START_TEST(test_names)
 {
 	for (int k = 0; k < SECRETS_KIND_COUNT; k++)
@@ -588,6 +644,7 @@ static Suite *secrets_suite(void)
 	tcase_add_test(tc, test_pem_blocks);
 	tcase_add_test(tc, test_smtp_secret);
 	tcase_add_test(tc, test_diagnose);
+	tcase_add_test(tc, test_diagnose_encodings);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return s;

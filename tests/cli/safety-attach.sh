@@ -3,8 +3,8 @@
 # symlink, FIFO (without hanging), device or directory; nothing from key
 # directories or ticketmail's own configuration; typed by content (an ELF
 # called shot.png, HTML, SVG refused; a PNG called .txt is image/png); the
-# profile's size and count limits. Refused: 65 (66 when missing), naming the
-# file, and nothing written.
+# profile's size and count limits. Refused: 65 (66 when missing or a
+# directory, as for the ticket), naming the file, and nothing written.
 . "$TOP_DIR/tests/tap.sh"
 set -e
 ex="$TOP_DIR/share/examples"
@@ -43,7 +43,12 @@ tm -a /dev/null
 refused "/dev/null" 65 "/dev/null" "is a device, not a regular file"
 mkdir "$A/folder.png"
 tm -a "$A/folder.png"
-refused "a directory" 65 "$A/folder.png" "is a directory, not a file"
+refused "a directory" 66 "$A/folder.png" "is a directory, not a file"
+tm -a "$A/folder.png/"
+refused "a directory with a trailing /" 66 "$A/folder.png/" "is a directory, not a file"
+# The same as a directory given as the ticket.
+run timeout 20 "$TICKETMAIL" --lang en --dry-run --ticket "$A/folder.png"
+is_rc 66 "a directory as the ticket → 66 too"
 tm -a "$A/missing.png"
 refused "a missing file" 66 "$A/missing.png"
 

@@ -212,6 +212,16 @@ labelled "验证码 583920" "a verification code" "验证码 583920" 583920
 labelled "Google Authenticator code: 123456" "a verification code" "Google Authenticator code: 123456" 123456
 labelled "API secret: <uuid>" "an API key, secret key or passphrase" "API secret: $uuid" "$uuid"
 labelled "passphrase = ..." "an API key, secret key or passphrase" "passphrase = Tr4de-Pass!" "Tr4de-Pass!"
+# Short and disguised keywords, written as labels.
+labelled "pw: <password>" "a password" "pw: Hunt3r2x" Hunt3r2x
+labelled "PW=<password>" "a password" "account zhang, PW=Tr0ub4dor" Tr0ub4dor
+labelled "pass: <password>" "a password" "user zhang.wei pass: s3cret!9" 's3cret!9'
+labelled "P@ssword: <password>" "a password" "P@ssword: Qw3rty#1" 'Qw3rty#1'
+labelled "passwd: <password>" "a password" "passwd: Tr4de2026" Tr4de2026
+labelled "pwd: <password>" "a password" "pwd: Hunt3r2x" Hunt3r2x
+printf 'login ok\npw: Hunt3r2x\n' >"$TMP/pw.log"
+tm -a "$TMP/pw.log"
+blocked "pw: <password> in pw.log" pw.log 2 5 "a password" "Hunt3r2x"
 printf 'login ok\n登录密码:Qwe!rty9\n' >"$TMP/pw.txt"
 tm -a "$TMP/pw.txt"
 blocked "登录密码 in pw.txt" pw.txt 2 6 "a password" "Qwe!rty9"
@@ -223,6 +233,20 @@ for s in "我忘记了密码" "验证码收不到" "2FA was reset" "API key perm
   tm --set "description=$s"
   is_rc 0 "no finding: $s"
 done
+# "pass" and "pw" in ordinary sentences: not a password label.
+passprose=("I passed the KYC check, but the withdrawal did not pass the risk review."
+  "I could not pass KYC2 verification; it says pass 2 of 3."
+  "Did the deposit bypass the 2FA step? I never asked for a bypass."
+  "My passport E12345678 was uploaded. Passport: E12345678"
+  "The pw reset link never arrived; I asked for a new pw twice."
+  "Changed my PW 3 times. KYC status pass: Approved. Pass: 3/3 checks")
+for s in "${passprose[@]}"; do
+  tm --set "description=$s"
+  is_rc 0 "no finding: $s"
+done
+printf '%s\n' "${passprose[@]}" >"$TMP/pass.log"
+tm -a "$TMP/pass.log"
+is_rc 0 "no finding: the pass/pw sentences in a log"
 printf '%s\n' "我忘记了密码" "验证码收不到" "2FA was reset" "API key permissions" >"$TMP/neg.log"
 tm -a "$TMP/neg.log"
 is_rc 0 "no finding: the same sentences in a log"
@@ -257,5 +281,82 @@ for pair in "BTC=$hex2" "TRC20=$hex2" "ERC20=0x$hex2" "BEP20=0x$hex2" "Polygon=0
 done
 tm --set "network=TRC20" --set "txid=$hex2" --set "description=TxID $hex2 again"
 is_rc 0 "the TxID repeated in the description → 0"
+
+# 10. A log in the encodings Windows saves text in (Notepad, PowerShell; GBK
+# on Chinese Windows), made here from the phrases above: each is refused
+# with exactly the messages of its UTF-8 version (lines and columns of the
+# decoded text), and a harmless one is attached.
+mkdir -p "$TMP/enc"
+# same GOT WANT NAME: GOT is exactly WANT.
+same() {
+  if [ "$1" = "$2" ]; then pass "$3"; else fail "$3" "got: $1" "want: $2"; fi
+}
+printf 'INFO start\nseed: %s\n私钥: %s\nINFO end\n' "$en12" "$hex" >"$TMP/enc/en.txt"
+printf '备注\n助记词：%s\n登录密码：Qwe!rty9\n' "$zh" >"$TMP/enc/zh.txt"
+printf 'Café olé, naïve señor\nseed: %s\npassword: Abc1234!5\n' "$en12" >"$TMP/enc/latin.txt"
+printf 'INFO start\n提币 pending, retry in 30 s\nINFO end\n' >"$TMP/enc/harmless.txt"
+# encode SRC ENCODING DIR: SRC's text as DIR/app.log in ENCODING.
+encode() {
+  mkdir -p "$3"
+  "$PY" - "$1" "$2" "$3/app.log" <<'PY'
+import codecs, sys
+src, enc, dst = sys.argv[1:4]
+text = open(src, encoding="utf-8").read()
+boms = {"utf-16-le-bom": (codecs.BOM_UTF16_LE, "utf-16-le"),
+        "utf-16-be-bom": (codecs.BOM_UTF16_BE, "utf-16-be"),
+        "utf-32-le-bom": (codecs.BOM_UTF32_LE, "utf-32-le"),
+        "utf-32-be-bom": (codecs.BOM_UTF32_BE, "utf-32-be"),
+        "utf-8-bom": (codecs.BOM_UTF8, "utf-8")}
+if enc == "crlf":
+    data = text.replace("\n", "\r\n").encode("utf-8")
+elif enc in boms:
+    data = boms[enc][0] + text.encode(boms[enc][1])
+else:
+    data = text.encode(enc)
+open(dst, "wb").write(data)
+PY
+}
+for src in en zh; do
+  encode "$TMP/enc/$src.txt" utf-8 "$TMP/enc/$src-utf-8"
+  tm -a "$TMP/enc/$src-utf-8/app.log"
+  is_rc 65 "$src log in UTF-8 → 65"
+  want=$err
+  has "$want" "app.log, line 2, column" "$src log in UTF-8: a finding on line 2"
+  has "$want" "app.log, line 3, column" "$src log in UTF-8: a finding on line 3"
+  encs="utf-16-le-bom utf-16-be-bom utf-16-le utf-16-be utf-32-le-bom utf-32-be-bom utf-8-bom crlf"
+  [ $src = en ] || encs="$encs gbk gb18030"
+  for enc in $encs; do
+    encode "$TMP/enc/$src.txt" $enc "$TMP/enc/$src-$enc"
+    tm -a "$TMP/enc/$src-$enc/app.log"
+    is_rc 65 "$src log in $enc → 65"
+    same "$err" "$want" "$src log in $enc: the messages of its UTF-8 version"
+    if [ -e "$TMP/out.eml" ]; then fail "$src log in $enc: nothing written"; else pass "$src log in $enc: nothing written"; fi
+  done
+  not_echoed "$src log in every encoding" "$(sed -n 2p "$TMP/enc/$src.txt")"
+done
+# "私钥" in GBK is valid UTF-8 by chance (CB BD D4 BF): read as GBK too,
+# it is still a labelled key, not only an unlabelled hex string.
+encode "$TMP/enc/en.txt" gbk "$TMP/enc/en-gbk"
+tm -a "$TMP/enc/en-gbk/app.log"
+tm -a "$TMP/enc/en-utf-8/app.log"
+want=$err
+tm -a "$TMP/enc/en-gbk/app.log"
+same "$err" "$want" "私钥: <hex> in GBK (valid UTF-8 by chance): the messages of its UTF-8 version"
+# Latin-1 (not valid UTF-8, nor GBK): read as bytes, as before.
+encode "$TMP/enc/latin.txt" utf-8 "$TMP/enc/latin-utf-8"
+tm -a "$TMP/enc/latin-utf-8/app.log"
+want=$err
+is_rc 65 "Latin-1 control in UTF-8 → 65"
+encode "$TMP/enc/latin.txt" latin-1 "$TMP/enc/latin-latin-1"
+tm -a "$TMP/enc/latin-latin-1/app.log"
+is_rc 65 "a Latin-1 log → 65"
+same "$err" "$want" "a Latin-1 log: the messages of its UTF-8 version"
+for enc in utf-16-le-bom utf-16-le utf-16-be gbk; do
+  encode "$TMP/enc/harmless.txt" $enc "$TMP/enc/harmless-$enc"
+  tm -a "$TMP/enc/harmless-$enc/app.log"
+  is_rc 0 "a harmless log in $enc → 0"
+  if grep -qa '^Content-Type: text/plain; name="app.log"' "$TMP/out.eml" 2>/dev/null; then
+    pass "…attached as text/plain"; else fail "…attached as text/plain" "$(grep -a 'app.log' "$TMP/out.eml" 2>/dev/null)"; fi
+done
 
 done_testing

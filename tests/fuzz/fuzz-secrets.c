@@ -5,7 +5,8 @@
  * Properties: findings are sorted by offset and lie inside the text, with a
  * known kind, an action and kind_name == secrets_kind_name(kind);
  * secrets_diagnose() adds one diagnostic per finding it keeps (never more
- * than the scan found), errors only for blocking findings, and no message
+ * than the scan found, unless an attachment's bytes are read in another
+ * encoding too), errors only for blocking findings, and no message
  * contains a secret of 12 bytes or more; secrets_line_col() gives 1-based
  * positions. */
 #include "fuzz.h"
@@ -14,6 +15,7 @@
 #include "secrets.h"
 #include "ticket.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static struct secrets *fuzz_secrets;
@@ -78,8 +80,15 @@ static void fuzz_one(const char *text, size_t len, enum secrets_context ctx)
 	                               ctx == SECRETS_CTX_TXID ? TF_TXID : -1, "fuzz.txt", &d);
 	FUZZ_CHECK(errs == diags_count(&d, DIAG_ERROR), "returned %zu, added %zu errors", errs,
 	           diags_count(&d, DIAG_ERROR));
-	FUZZ_CHECK(d.n <= n, "%zu diagnostics for %zu findings", d.n, n);
-	FUZZ_CHECK(errs <= blocks, "%zu errors for %zu blocking findings", errs, blocks);
+	/* An attachment may be read in another encoding too (UTF-16, GBK...),
+	 * which finds what the bytes do not show: only ASCII is read as is. */
+	bool ascii = true;
+	for (size_t i = 0; i < len && ascii; i++)
+		ascii = text[i] > 0 && (unsigned char)text[i] < 0x80;
+	if (ctx != SECRETS_CTX_ATTACHMENT || ascii) {
+		FUZZ_CHECK(d.n <= n, "%zu diagnostics for %zu findings", d.n, n);
+		FUZZ_CHECK(errs <= blocks, "%zu errors for %zu blocking findings", errs, blocks);
+	}
 	for (size_t k = 0; k < d.n; k++) {
 		const char *msg = d.v[k].message;
 		FUZZ_CHECK(msg && *msg, "diagnostic without message");
