@@ -19,6 +19,7 @@
 #include "inifile.h"
 
 #include "i18n.h"
+#include "textenc.h"
 #include "util.h"
 
 #include <errno.h>
@@ -396,73 +397,27 @@ static void inifile_ctx_finish(struct inifile_ctx *c)
 
 /* --- files in another encoding --------------------------------------- */
 
-/* How much of the start of a file the NUL pattern of UTF-16 is looked for
- * in. */
-#define INIFILE_SNIFF_BYTES 4096u
-
-/* GB18030 (of which GBK and GB2312 are subsets), by its byte structure: one
- * byte below 0x80 (but NUL), two bytes 81-FE 40-7E|80-FE, or four bytes
- * 81-FE 30-39 81-FE 30-39. Text in another legacy encoding passes this
- * too, so it also needs at least one two-byte character and at least half
- * of them in the GB2312 rows (both bytes A1-FE), where nearly all Chinese
- * text is: a Latin-1 "é" before a letter is no Chinese character. */
-static bool inifile_looks_gb18030(const unsigned char *s, size_t len)
-{
-	size_t pairs = 0, gb2312 = 0;
-	for (size_t i = 0; i < len;) {
-		unsigned char c = s[i];
-		if (c == 0)
-			return false;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c == 0x80 || c == 0xFF || i + 1 >= len)
-			return false;
-		unsigned char t = s[i + 1];
-		if ((t >= 0x40 && t <= 0x7E) || (t >= 0x80 && t <= 0xFE)) {
-			pairs++;
-			gb2312 += c >= 0xA1 && t >= 0xA1;
-			i += 2;
-		} else if (t >= 0x30 && t <= 0x39 && i + 3 < len && s[i + 2] >= 0x81 &&
-		           s[i + 2] <= 0xFE && s[i + 3] >= 0x30 && s[i + 3] <= 0x39) {
-			i += 4;
-		} else {
-			return false;
-		}
-	}
-	return pairs > 0 && 2 * gb2312 >= pairs;
-}
-
 /* The encoding a file that is not UTF-8 appears to be in, as iconv names it,
- * or NULL; *bom_out tells whether it starts with a byte order mark. */
+ * or NULL; *bom_out tells whether it starts with a byte order mark. The
+ * attachment scanner tells them apart the same way (textenc). */
 static const char *inifile_foreign_encoding(const char *data, size_t len, bool *bom_out)
 {
-	const unsigned char *s = (const unsigned char *)data;
-	*bom_out = true;
-	if (len >= 4 && memcmp(s, "\xFF\xFE\0\0", 4) == 0)
+	size_t bom = 0;
+	enum textenc enc = textenc_detect(data, len, &bom);
+	*bom_out = bom > 0 && enc != TEXTENC_BYTES;
+	switch (enc) {
+	case TEXTENC_UTF16LE:
+		return "UTF-16LE";
+	case TEXTENC_UTF16BE:
+		return "UTF-16BE";
+	case TEXTENC_UTF32LE:
 		return "UTF-32LE";
-	if (len >= 4 && memcmp(s, "\0\0\xFE\xFF", 4) == 0)
+	case TEXTENC_UTF32BE:
 		return "UTF-32BE";
-	if (len >= 2 && s[0] == 0xFF && s[1] == 0xFE)
-		return "UTF-16LE";
-	if (len >= 2 && s[0] == 0xFE && s[1] == 0xFF)
-		return "UTF-16BE";
-	*bom_out = false;
-	/* Without a mark, UTF-16 shows by its NULs: every ASCII character
-	 * (and a ticket is full of them) has one, always on the same side. */
-	size_t n = len < INIFILE_SNIFF_BYTES ? len : INIFILE_SNIFF_BYTES;
-	size_t even = 0, odd = 0;
-	for (size_t i = 0; i + 1 < n; i += 2) {
-		even += s[i] == 0;
-		odd += s[i + 1] == 0;
+	case TEXTENC_BYTES:
+		break;
 	}
-	size_t pairs = n / 2;
-	if (pairs >= 2 && odd * 4 >= pairs && even * 20 < pairs)
-		return "UTF-16LE";
-	if (pairs >= 2 && even * 4 >= pairs && odd * 20 < pairs)
-		return "UTF-16BE";
-	if (!utf8_valid(data, len, NULL) && inifile_looks_gb18030(s, len))
+	if (!utf8_valid(data, len, NULL) && textenc_looks_gb18030(data, len))
 		return "GB18030";
 	return NULL;
 }

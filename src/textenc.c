@@ -227,3 +227,38 @@ char *textenc_gb18030_to_utf8(const void *data, size_t len, size_t *len_out, siz
 	*bad_out = bad;
 	return out;
 }
+
+/* GB18030 (of which GBK and GB2312 are subsets) by its byte structure: one
+ * byte below 0x80 (but NUL), two bytes 81-FE 40-7E|80-FE, or four bytes
+ * 81-FE 30-39 81-FE 30-39. Text in another legacy encoding passes this
+ * too, so it also needs at least one two-byte character and at least half
+ * of them in the GB2312 rows (both bytes A1-FE), where nearly all Chinese
+ * text is: a Latin-1 "é" before a letter is no Chinese character. */
+bool textenc_looks_gb18030(const void *data, size_t len)
+{
+	const unsigned char *s = data;
+	size_t pairs = 0, gb2312 = 0;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c == 0x80 || c == 0xFF || i + 1 >= len)
+			return false;
+		unsigned char t = s[i + 1];
+		if ((t >= 0x40 && t <= 0x7E) || (t >= 0x80 && t <= 0xFE)) {
+			pairs++;
+			gb2312 += c >= 0xA1 && t >= 0xA1;
+			i += 2;
+		} else if (t >= 0x30 && t <= 0x39 && i + 3 < len && s[i + 2] >= 0x81 &&
+		           s[i + 2] <= 0xFE && s[i + 3] >= 0x30 && s[i + 3] <= 0x39) {
+			i += 4;
+		} else {
+			return false;
+		}
+	}
+	return pairs > 0 && 2 * gb2312 >= pairs;
+}

@@ -58,4 +58,10 @@ size_t textenc_utf8_errors(const void *data, size_t len);
  * no GB18030. */
 char *textenc_gb18030_to_utf8(const void *data, size_t len, size_t *len_out, size_t *bad_out);
 
+/* Whether data[0..len) has the byte structure of GB18030 text with Chinese
+ * in it: only characters of one, two or four valid bytes, no NUL, and at
+ * least one two-byte character, at least half of them in the GB2312 rows
+ * (Latin-1 or other legacy text does not pass). */
+bool textenc_looks_gb18030(const void *data, size_t len);
+
 #endif
