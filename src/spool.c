@@ -614,6 +614,20 @@ static void spool_recover_one(void *user, const char *path, const char *name)
 	int fd = spool_lock_file(path);
 	if (fd < 0)
 		goto out; /* being sent right now, or gone */
+	/* The snapshot was taken before the lock: a sender may have finished
+	 * with this message in between (put it back in the queue after a 4xx,
+	 * say), so its state is read again now that no one else can change it. */
+	struct spool_journal now;
+	if (spool_journal_load(ctx->s, &now, NULL) != SPOOL_EOK) {
+		close(fd);
+		goto out;
+	}
+	r = spool_journal_latest(&now, id);
+	if (!r || (r->state != SPOOL_STATE_SENDING && r->state != SPOOL_STATE_SENT)) {
+		spool_journal_finish(&now);
+		close(fd);
+		goto out;
+	}
 	if (r->state == SPOOL_STATE_SENDING)
 		spool_journal_append(ctx->s, id, SPOOL_STATE_UNKNOWN, r->attempts, 0, r->message_id,
 		                     "interrupted while sending: the server may or may not have "
@@ -621,6 +635,7 @@ static void spool_recover_one(void *user, const char *path, const char *name)
 		                     NULL);
 	else
 		spool_move_to_sent(ctx->s, id, path, NULL, NULL);
+	spool_journal_finish(&now);
 	close(fd);
 out:
 	free(id);
