@@ -342,8 +342,9 @@ static char *prompt_text_inline(bool has_current, char **partial_out)
 }
 
 /* Runs $VISUAL or $EDITOR on a commented template, as git commit does.
- * Returns the text without comment lines (allocated), or NULL when the
- * editor failed (message printed; *failed_out set). */
+ * Returns the text without comment lines, with CRLF line ends made LF
+ * (allocated), or NULL when the editor failed (message printed;
+ * *failed_out set). */
 static char *prompt_text_editor(const char *editor, enum ticket_field f, const char *current,
                                 bool *failed_out)
 {
@@ -423,8 +424,11 @@ static char *prompt_text_editor(const char *editor, enum ticket_field f, const c
 	while (p < data + len) {
 		const char *nl = memchr(p, '\n', (size_t)(data + len - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(data + len - p);
-		if (!(n > 1 && p[0] == '#' && p[1] == '#')) {
-			strbuf_add(&sb, p, n);
+		/* Editors set to DOS line ends write CRLF, and may end the
+		 * file with a CR alone: the line end, not a character. */
+		size_t keep = n && p[n - 1] == '\r' ? n - 1 : n;
+		if (!(keep > 1 && p[0] == '#' && p[1] == '#')) {
+			strbuf_add(&sb, p, keep);
 			strbuf_addc(&sb, '\n');
 		}
 		p += n + (nl ? 1 : 0);

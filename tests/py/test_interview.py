@@ -403,6 +403,71 @@ def test_secret_after_edit(srv):
         tap.ok(good, "the corrected description was sent", res)
 
 
+def ticket_with(env, name, example="withdrawal-en.ini", **changes):
+    """A copy of an example ticket with some lines replaced (key = new
+    value, or None to drop the key and its continuation lines). The
+    attachment paths are made absolute."""
+    src = open(os.path.join(fixture.EXAMPLES, example), encoding="utf-8").read()
+    out, skip = [], False
+    for line in src.splitlines():
+        if skip and line.startswith((" ", "\t")):
+            continue
+        skip = False
+        key = line.split("=", 1)[0].strip() if "=" in line and not line[0].isspace() else None
+        if key in changes:
+            if changes[key] is None:
+                skip = True
+                continue
+            line = f"{key} = {changes[key]}"
+        if key == "file":
+            line = "file = " + os.path.join(fixture.EXAMPLES, line.split("=", 1)[1].strip())
+        out.append(line)
+    path = os.path.join(env.root, name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+    return path
+
+
+def write_editor(env, name, body):
+    path = os.path.join(env.root, name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n" + body)
+    os.chmod(path, 0o755)
+    return path
+
+
+def test_editor_crlf(srv):
+    """An editor that saves CRLF line ends, and ends the file with a lone
+    CR: the text is taken with LF line ends."""
+    env = new_env("crlf", srv)
+    count = os.path.join(env.root, "count")
+    editor = write_editor(env, "editor.sh",
+                          f'echo run >>"{count}"\n'
+                          f'[ "$(wc -l <"{count}")" -gt 1 ] && exit 3\n'
+                          "printf 'Deposit still missing.\\r\\nSecond line.\\r\\n\\r\\nLast line.\\r' >\"$1\"\n")
+    path = ticket_with(env, "nodesc.ini", description=None)
+    s = Session(env, "--lang", "en", "--ticket", path,
+                extra_env={"EDITOR": editor, "VISUAL": None})
+    s.header("Description")
+    s.child.expect_exact(["[s] send", "| "])
+    if s.child.after == "| ":
+        s.child.sendintr()
+    else:
+        s.prompt()
+        s.child.sendline("s")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 0, "CRLF from the editor: accepted and sent", out[-2000:])
+    tap.hasnt(out, "U+000D", "no complaint about a carriage return", out[-2000:])
+    tap.is_(open(count).read().count("run"), 1, "the editor is opened once")
+    msgs = srv.message_paths()
+    if tap.ok(msgs, "one message delivered"):
+        # The decoded body, its CRLF line ends (MIME's) made LF: no CR is left.
+        _, dump = fixture.mimecheck(msgs[-1], "--dump")
+        tap.has(dump.replace("\r\n", "\n"), "Deposit still missing.\nSecond line.\n\nLast line.",
+                "the text is sent as written, nothing lost, no stray CR")
+
+
 def main():
     certs = fixture.certs()
     with fixture.Server(certs) as srv:
@@ -419,6 +484,8 @@ def main():
         test_no_account(srv)
     with fixture.Server(certs) as srv:
         test_secret_after_edit(srv)
+    with fixture.Server(certs) as srv:
+        test_editor_crlf(srv)
 
 
 tap.main(main)
