@@ -311,14 +311,17 @@ static void prompt_show_refused(const char *answer)
 /* Reads lines until one holding only ".". Returns the text (allocated), or
  * NULL when interrupted; then *partial_out gets what was typed so far
  * (allocated, or NULL when nothing was), so that the draft keeps it. */
-static char *prompt_text_inline(bool has_current, char **partial_out)
+static char *prompt_text_inline(bool has_current, bool required, char **partial_out)
 {
 	*partial_out = NULL;
 	printf("  %s%s%s\n", PROMPT_DIM, _("Type the text; end with a line holding only \".\"."),
 	       PROMPT_RESET);
 	if (has_current)
 		printf("  %s%s%s\n", PROMPT_DIM,
-		       _("A \".\" on the first line keeps the current text."), PROMPT_RESET);
+		       required ? _("A \".\" on the first line keeps the current text.")
+		                : _("A \".\" on the first line keeps the current text; \"-\" and "
+		                    "then \".\" clear it."),
+		       PROMPT_RESET);
 	struct strbuf sb;
 	strbuf_init(&sb);
 	for (;;) {
@@ -346,7 +349,7 @@ static char *prompt_text_inline(bool has_current, char **partial_out)
  * (allocated), or NULL when the editor failed (message printed;
  * *failed_out set). */
 static char *prompt_text_editor(const char *editor, enum ticket_field f, const char *current,
-                                bool *failed_out)
+                                bool required, bool *failed_out)
 {
 	*failed_out = false;
 	const char *tmpdir = getenv("TMPDIR");
@@ -376,8 +379,10 @@ static char *prompt_text_editor(const char *editor, enum ticket_field f, const c
 	fprintf(fp, "## %s: %s\n", prompt_pick(d->label_zh, d->label_en),
 	        prompt_pick(d->why_zh, d->why_en));
 	fprintf(fp, "## %s\n",
-	        _("Lines starting with '##' are ignored. Save and close the "
-	          "editor to continue; an empty text skips the field."));
+	        required ? _("Lines starting with '##' are ignored. Save and close the "
+	                     "editor to continue; this field cannot be left empty.")
+	                 : _("Lines starting with '##' are ignored. Save and close the "
+	                     "editor to continue; an empty text leaves the field empty."));
 	/* A short write would have the user edit a cut-off copy. */
 	if (ferror(fp) | fclose(fp)) {
 		prompt_show_error(strerror(errno));
@@ -487,7 +492,8 @@ static char *prompt_visible(const char *s, bool multi_line)
 
 /* Reads one answer for f: a line, or a text (editor or inline). Returns
  * NULL when interrupted; a partial inline text is stored in t first. */
-static char *prompt_read_answer(struct ticket *t, enum ticket_field f, const char *def)
+static char *prompt_read_answer(struct ticket *t, enum ticket_field f, const char *def,
+                                bool required)
 {
 	if (ticket_fields[f].kind != TICKET_KIND_TEXT) {
 		char *vis = def ? prompt_visible(def, false) : NULL;
@@ -508,18 +514,31 @@ static char *prompt_read_answer(struct ticket *t, enum ticket_field f, const cha
 	if (editor) {
 		bool failed = false;
 		setenv("TICKETMAIL_EDITOR", editor, 1);
-		char *answer = prompt_text_editor(editor, f, def, &failed);
+		char *answer = prompt_text_editor(editor, f, def, required, &failed);
 		if (!failed)
 			return answer;
 	}
 	char *partial = NULL;
-	char *answer = prompt_text_inline(def != NULL, &partial);
+	char *answer = prompt_text_inline(def != NULL, required, &partial);
 	if (!answer && partial) {
 		struct ticket_origin o = {NULL, 0};
 		ticket_set(t, f, partial, strlen(partial), &o);
 	}
 	free(partial);
 	return answer;
+}
+
+/* How to keep the current value. A multi-line text shows it above the
+ * entry, not in brackets; the inline entry and the editor say themselves
+ * how it is kept. */
+static void prompt_keep_hint(bool text, bool required)
+{
+	if (text)
+		return;
+	printf("  %s%s%s\n", PROMPT_DIM,
+	       required ? _("Enter keeps the value in brackets.")
+	                : _("Enter keeps the value in brackets; \"-\" clears it."),
+	       PROMPT_RESET);
 }
 
 /* Asks for field f until the answer is valid, skipped (optional) or the
@@ -531,15 +550,13 @@ static enum prompt_status prompt_ask_field(struct ticket *t, enum ticket_field f
 	prompt_header(f, need, others);
 	char *def = prompt_field_default(t, f, default_email);
 	bool required = need == PROMPT_NEED_REQUIRED;
-	bool editor = ticket_fields[f].kind == TICKET_KIND_TEXT && prompt_editor();
-	if (def && !editor)
-		printf("  %s%s%s\n", PROMPT_DIM,
-		       required ? _("Enter keeps the value in brackets.")
-		                : _("Enter keeps the value in brackets; \"-\" clears it."),
-		       PROMPT_RESET);
+	bool text = ticket_fields[f].kind == TICKET_KIND_TEXT;
+	bool editor = text && prompt_editor();
+	if (def)
+		prompt_keep_hint(text, required);
 	enum prompt_status st = PROMPT_OK;
 	for (;;) {
-		char *answer = prompt_read_answer(t, f, def);
+		char *answer = prompt_read_answer(t, f, def, required);
 		if (!answer) {
 			st = PROMPT_INTERRUPTED;
 			break;

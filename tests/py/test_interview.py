@@ -468,6 +468,50 @@ def test_editor_crlf(srv):
                 "the text is sent as written, nothing lost, no stray CR")
 
 
+def test_keep_hints(srv):
+    """Each kind of field says truly how its current value is kept: a
+    one-line field shows it in brackets, a multi-line one above the entry."""
+    env = new_env("hints", srv)
+    s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL,
+                extra_env={"EDITOR": None, "VISUAL": None})
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("e")
+    s.expect("Which field?")
+    s.prompt()
+    s.child.sendline("steps")
+    s.header("Steps taken")
+    s.prompt("| ")
+    text_prompt = visible(s.out[s.out.rindex("Steps taken"):])
+    s.child.sendline(".")  # keeps the current text
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("e")
+    s.expect("Which field?")
+    s.prompt()
+    s.child.sendline("name")
+    s.header("Name")
+    s.prompt()
+    line_prompt = visible(s.out[s.out.rindex("Name"):])
+    s.child.sendline("")  # keeps the value in brackets
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("s")
+    status = s.finish()
+    out = visible(s.out)
+    tap.hasnt(text_prompt, "brackets", "a multi-line field does not speak of brackets",
+              text_prompt)
+    tap.has(text_prompt, "A \".\" on the first line keeps the current text; \"-\" and then "
+            "\".\" clear it.", "it says how its text, shown above, is kept and cleared",
+            text_prompt)
+    tap.has(line_prompt, "Enter keeps the value in brackets", "a one-line field speaks of brackets",
+            line_prompt)
+    tap.has(line_prompt, "[张伟] > ", "and shows its value in them", line_prompt)
+    tap.is_(status, 0, "both values kept, then sent", out[-1500:])
+    delivered_check(srv, "USDT提币未到账", "--expect-body-contains", "2. 选择 USDT，网络选择 TRC20",
+                    "--expect-body-contains", "张伟")
+
+
 def main():
     certs = fixture.certs()
     with fixture.Server(certs) as srv:
@@ -486,6 +530,8 @@ def main():
         test_secret_after_edit(srv)
     with fixture.Server(certs) as srv:
         test_editor_crlf(srv)
+    with fixture.Server(certs) as srv:
+        test_keep_hints(srv)
 
 
 tap.main(main)
