@@ -652,7 +652,17 @@ static int main_write_stdout(const struct compose *c)
 
 /* ---- review and sending ------------------------------------------------- */
 
-/* Shows the review and loops on edits. Returns -1 to send, or a status. */
+/* true when this run holds something the user gave it beyond a ticket file
+ * that is unchanged: answers, --set, -a, --provider. */
+static bool main_typed(const struct main_run *r)
+{
+	const struct main_opts *o = r->o;
+	return !o->ticket_path || o->nsets || o->nattach || o->provider || prompt_changed();
+}
+
+/* Shows the review and loops on edits. Returns -1 to send, or a status.
+ * Leaving without sending keeps what was typed: d saves a draft, and so
+ * does q unless there is nothing to keep; both exit 75 (not sent yet). */
 static int main_review(struct main_run *r, bool foreign_to)
 {
 	for (;;) {
@@ -664,8 +674,18 @@ static int main_review(struct main_run *r, bool foreign_to)
 		case PROMPT_CHOICE_INTERRUPTED:
 			return main_interrupted(r);
 		case PROMPT_CHOICE_QUIT:
-			fprintf(stderr, _("ticketmail: nothing was sent.\n"));
-			return EX_OK;
+			if (main_typed(r))
+				return main_interrupted(r);
+			{
+				char *cmd = main_resume_command(r, r->o->ticket_path);
+				fprintf(
+				    stderr,
+				    _("ticketmail: nothing was sent. The ticket file is unchanged; "
+				      "send it later with:\n  %s\n"),
+				    cmd);
+				free(cmd);
+			}
+			return EX_TEMPFAIL;
 		case PROMPT_CHOICE_DRAFT: {
 			char *path = NULL;
 			if (prompt_save_draft(r->t, r->draft_path, &path) != 0)
@@ -674,7 +694,7 @@ static int main_review(struct main_run *r, bool foreign_to)
 			printf(_("Draft saved. Resume with:\n  %s\n"), cmd);
 			free(cmd);
 			free(path);
-			return EX_OK;
+			return EX_TEMPFAIL;
 		}
 		case PROMPT_CHOICE_EDIT:
 			if (prompt_edit_field(r->t, r->p) != PROMPT_OK)

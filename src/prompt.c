@@ -490,6 +490,25 @@ static char *prompt_visible(const char *s, bool multi_line)
 	return strbuf_take(&sb);
 }
 
+/* Set when an answer changed the ticket. */
+static bool prompt_edits;
+
+bool prompt_changed(void)
+{
+	return prompt_edits;
+}
+
+/* Stores an answer; prompt_changed() is true from the first one that
+ * changes the ticket. */
+static void prompt_store(struct ticket *t, enum ticket_field f, const char *value)
+{
+	const char *old = ticket_get(t, f);
+	if (strcmp(old ? old : "", value ? value : "") != 0)
+		prompt_edits = true;
+	struct ticket_origin o = {NULL, 0};
+	ticket_set(t, f, value, value ? strlen(value) : 0, &o);
+}
+
 /* Reads one answer for f: a line, or a text (editor or inline). Returns
  * NULL when interrupted; a partial inline text is stored in t first. */
 static char *prompt_read_answer(struct ticket *t, enum ticket_field f, const char *def,
@@ -520,10 +539,8 @@ static char *prompt_read_answer(struct ticket *t, enum ticket_field f, const cha
 	}
 	char *partial = NULL;
 	char *answer = prompt_text_inline(def != NULL, required, &partial);
-	if (!answer && partial) {
-		struct ticket_origin o = {NULL, 0};
-		ticket_set(t, f, partial, strlen(partial), &o);
-	}
+	if (!answer && partial)
+		prompt_store(t, f, partial);
 	free(partial);
 	return answer;
 }
@@ -567,7 +584,7 @@ static enum prompt_status prompt_ask_field(struct ticket *t, enum ticket_field f
 		}
 		if (!required && (!*answer || strcmp(answer, "-") == 0)) {
 			free(answer);
-			ticket_set(t, f, NULL, 0, NULL);
+			prompt_store(t, f, NULL);
 			break;
 		}
 		if (!*answer) {
@@ -583,8 +600,7 @@ static enum prompt_status prompt_ask_field(struct ticket *t, enum ticket_field f
 			free(answer);
 			continue;
 		}
-		struct ticket_origin o = {NULL, 0};
-		ticket_set(t, f, answer, strlen(answer), &o);
+		prompt_store(t, f, answer);
 		free(answer);
 		break;
 	}
@@ -691,8 +707,7 @@ static enum prompt_status prompt_ask_category(struct ticket *t, const struct pro
 	if (k < 0)
 		return PROMPT_INTERRUPTED;
 	const struct provider_category *c = provider_category_at(p, (size_t)k);
-	struct ticket_origin o = {NULL, 0};
-	ticket_set(t, TF_CATEGORY, c->id, strlen(c->id), &o);
+	prompt_store(t, TF_CATEGORY, c->id);
 	const char *guide = prompt_pick(c->guidance_zh, c->guidance_en);
 	if (guide)
 		printf("\n%s%s%s\n%s\n", PROMPT_YELLOW, _("Before you write:"), PROMPT_RESET,
@@ -747,8 +762,7 @@ static enum prompt_status prompt_ask_subject(struct ticket *t, const struct prov
 			break;
 		char *verr = validate_field(TF_SUBJECT, own, strlen(own), t);
 		if (!verr) {
-			struct ticket_origin o = {NULL, 0};
-			ticket_set(t, TF_SUBJECT, own, strlen(own), &o);
+			prompt_store(t, TF_SUBJECT, own);
 			free(own);
 			break;
 		}
@@ -764,8 +778,7 @@ static enum prompt_status prompt_ask_subject(struct ticket *t, const struct prov
 	if (k < 0)
 		return PROMPT_INTERRUPTED;
 	if ((size_t)k < n) {
-		struct ticket_origin o = {NULL, 0};
-		ticket_set(t, TF_SUBJECT, subjects[k], strlen(subjects[k]), &o);
+		prompt_store(t, TF_SUBJECT, subjects[k]);
 		return PROMPT_OK;
 	}
 	if (keep && (size_t)k == n)
@@ -868,6 +881,7 @@ static enum prompt_status prompt_ask_attachments(struct ticket *t, const struct 
 			char real[PATH_MAX];
 			const char *keep = realpath(answer, real) ? real : answer;
 			ticket_attach_add(t, keep, NULL);
+			prompt_edits = true;
 			total += s;
 			prompt_show_total(ticket_attach_count(t), total, p);
 		}
@@ -1028,10 +1042,8 @@ static enum prompt_status prompt_ask_provider(struct ticket *t, struct provider 
 			loaded[k] = NULL;
 		}
 	}
-	if (st == PROMPT_OK) {
-		struct ticket_origin o = {NULL, 0};
-		ticket_set(t, TF_PROVIDER, provider_id(*p), strlen(provider_id(*p)), &o);
-	}
+	if (st == PROMPT_OK)
+		prompt_store(t, TF_PROVIDER, provider_id(*p));
 	for (size_t i = 0; i < m; i++) {
 		provider_free(loaded[i]);
 		free(ids[i]);

@@ -74,4 +74,7 @@ int prompt_save_draft(const struct ticket *t, const char *path, char **path_out)
 /* true when path lies in the drafts directory (a resumed draft). */
 bool prompt_is_draft(const char *path);
 
+/* true once an answer has changed the ticket in this run. */
+bool prompt_changed(void);
+
 #endif

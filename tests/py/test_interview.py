@@ -321,10 +321,15 @@ def test_invalid_field_in_file(srv):
     s.child.sendline("q")
     status = s.finish()
     out = visible(s.out)
-    tap.is_(status, 0, "invalid field: fixed, then quit at the review", out[-1500:])
+    tap.is_(status, 75, "invalid field: fixed, then quit at the review: exit 75", out[-1500:])
     headers = re.findall(r"(?m)^(\S.*?) [(](?:required|optional|this or)", out)
     tap.is_(headers, ["Transaction ID (TxID)"], "only the invalid field is asked", out[:1500])
     tap.has(out, TXID, "the review shows the corrected TxID")
+    path = resume_path(out)
+    tap.ok(path and drafts(env) == [path], "quit after a correction: the answers are kept as a draft",
+           out[-800:])
+    if path:
+        tap.has(open(path, encoding="utf-8").read(), TXID, "the draft holds the corrected TxID")
 
 
 def test_no_color(srv):
@@ -337,7 +342,7 @@ def test_no_color(srv):
     s.prompt()
     s.child.sendline("q")
     status = s.finish()
-    tap.is_(status, 0, "quit at the review: exit 0", visible(s.out)[-1000:])
+    tap.is_(status, 75, "quit at the review: exit 75 (not sent)", visible(s.out)[-1000:])
     tap.ok(not SGR.search(s.out), "NO_COLOR: no colour escape sequences at all",
            repr(SGR.findall(s.out)[:5]))
     tap.is_(srv.message_paths(), [], "quit: nothing sent")
@@ -512,6 +517,57 @@ def test_keep_hints(srv):
                     "--expect-body-contains", "张伟")
 
 
+def test_leave_review(srv):
+    """d and q at the review exit 75 (not sent): d saves a draft; q saves
+    one when something was typed, and says the file is unchanged when
+    not."""
+    env = new_env("leave", srv)
+    s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL)
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("d")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 75, "d at the review: exit 75", out[-1500:])
+    path = resume_path(out)
+    tap.ok(path and drafts(env) == [path], "d: a draft is saved and named", out[-800:])
+    for p in drafts(env):
+        os.unlink(p)
+
+    s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL)
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("q")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 75, "q with nothing typed: exit 75", out[-1500:])
+    tap.has(out, "The ticket file is unchanged", "q with nothing typed: says the file is as it was")
+    tap.is_(drafts(env), [], "q with nothing typed: no draft")
+
+    s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL)
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("e")
+    s.expect("Which field?")
+    s.prompt()
+    s.child.sendline("name")
+    s.line("Name", "Wei Zhang")
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("q")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 75, "q after an edit: exit 75", out[-1500:])
+    path = resume_path(out)
+    tap.ok(path and drafts(env) == [path], "q after an edit: a draft is saved and named",
+           out[-800:])
+    if path:
+        text = open(path, encoding="utf-8").read()
+        tap.has(text, "name = Wei Zhang", "the draft holds the edit")
+        tap.has(text, "2. 选择 USDT，网络选择 TRC20", "and the rest of the ticket")
+    tap.is_(srv.message_paths(), [], "leaving the review: nothing sent")
+
+
 def main():
     certs = fixture.certs()
     with fixture.Server(certs) as srv:
@@ -532,6 +588,8 @@ def main():
         test_editor_crlf(srv)
     with fixture.Server(certs) as srv:
         test_keep_hints(srv)
+    with fixture.Server(certs) as srv:
+        test_leave_review(srv)
 
 
 tap.main(main)
