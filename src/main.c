@@ -379,6 +379,13 @@ static bool main_allowed(const struct main_opts *o, const char *kind)
 	return false;
 }
 
+/* --allow KIND, or a warning answered "not a secret" in the interview (not
+ * asked about again). */
+static bool main_warning_accepted(const struct main_run *r, const struct diag *e)
+{
+	return main_allowed(r->o, e->kind) || prompt_warning_accepted(e->field, e->where, e->kind);
+}
+
 /* Scans every text field and every text attachment for secrets. Blocks
  * are errors; warnings need --allow KIND or a yes on the terminal. */
 static int main_scan_secrets(struct main_run *r, const char *smtp_secret)
@@ -428,27 +435,46 @@ static int main_scan_secrets(struct main_run *r, const char *smtp_secret)
 	bool ask = false;
 	for (size_t i = 0; i < sd.n; i++) {
 		struct diag *e = &sd.v[i];
+		bool accepted = e->severity == DIAG_WARNING && main_warning_accepted(r, e);
 		if (e->severity == DIAG_ERROR)
 			status = EX_DATAERR;
-		else if (e->severity == DIAG_WARNING && !main_allowed(r->o, e->kind))
+		else if (e->severity == DIAG_WARNING && !accepted)
 			ask = true;
 		else if (e->severity == DIAG_WARNING)
 			continue;
 		diags_add(&r->d, e->severity, e->field, e->where, e->kind, "%s", e->message);
 	}
-	diags_finish(&sd);
-	if (status != -1 || !ask)
+	if (status != -1 || !ask) {
+		diags_finish(&sd);
 		return status;
+	}
 	diags_flush(stderr, &r->d);
 	if (!r->interactive) {
+		diags_finish(&sd);
 		fprintf(stderr, _("ticketmail: not sent: accept each warning above with --allow "
 		                  "KIND once you are sure it is not a secret\n"));
 		return EX_DATAERR;
 	}
 	bool intr = false;
-	if (!prompt_confirm(_("Are you sure none of the warnings above is a secret?"), &intr))
-		return intr ? main_interrupted(r) : EX_DATAERR;
-	return -1;
+	if (prompt_confirm(_("Are you sure none of the warnings above is a secret?"), &intr)) {
+		diags_finish(&sd);
+		return -1;
+	}
+	/* "No": each place a warning points at is asked for again. */
+	for (size_t i = 0; !intr && i < sd.n; i++) {
+		struct diag *e = &sd.v[i];
+		if (e->severity != DIAG_WARNING || main_warning_accepted(r, e))
+			continue;
+		const char *name = e->field >= 0 && e->field < TF_COUNT
+		                       ? ticket_field_label(e->field, i18n_lang())
+		                       : e->where;
+		diags_add(&r->d, DIAG_ERROR, e->field, e->where, e->kind,
+		          _("%s: not sent: you said what the warning points at may be a secret; "
+		            "take it out"),
+		          name ? name : "");
+	}
+	diags_finish(&sd);
+	return intr ? main_interrupted(r) : EX_DATAERR;
 }
 
 /* The recipient: the official address, or --to after the phishing guard. */
@@ -666,7 +692,7 @@ static bool main_typed(const struct main_run *r)
 static int main_review(struct main_run *r, bool foreign_to)
 {
 	for (;;) {
-		prompt_show_review(r->c, r->p, foreign_to);
+		prompt_show_review(r->c, r->p, r->t, foreign_to);
 		diags_flush(stdout, &r->d);
 		switch (prompt_review_choice()) {
 		case PROMPT_CHOICE_SEND:
@@ -984,6 +1010,7 @@ static int main_run(struct main_run *r)
 	    account_transport(r->acct) == ACCOUNT_TRANSPORT_SMTP) {
 		char *err = NULL;
 		r->secret = account_secret(r->acct, &err);
+		prompt_set_secret(r->secret);
 		if (!r->secret) {
 			diags_add(&r->d, DIAG_ERROR, -1, account_path(r->acct), "secret", "%s",
 			          err);
@@ -1029,6 +1056,7 @@ static int main_ticket(const struct main_opts *o)
 		status = EX_OK;
 	diags_print(stderr, &r.d);
 	diags_finish(&r.d);
+	prompt_cleanup();
 	compose_free(r.c);
 	account_free(r.acct);
 	provider_free(r.p);

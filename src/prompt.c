@@ -4,6 +4,7 @@
 #include "attach.h"
 #include "i18n.h"
 #include "paths.h"
+#include "secrets.h"
 #include "ticket_ini.h"
 #include "util.h"
 #include "validate.h"
@@ -264,6 +265,180 @@ static void prompt_show_error(const char *msg)
 	printf("  %s✗ %s%s\n", PROMPT_RED, msg, PROMPT_RESET);
 }
 
+static void prompt_show_warning(const char *msg)
+{
+	printf("  %s⚠ %s%s\n", PROMPT_YELLOW, msg, PROMPT_RESET);
+}
+
+/* ---- the secret guard -------------------------------------------------- */
+
+/* The scanner of src/secrets.c, loaded on first use; the batch path scans
+ * with the same one (main.c). */
+static struct secrets *prompt_sec;
+static bool prompt_sec_tried;
+static const char *prompt_extra[2]; /* the mail account's secret, once known */
+
+/* Warnings answered "not a secret" in this run: a field, or an attachment
+ * by its file name. */
+struct prompt_accepted {
+	int field;
+	char *where;
+	char *kind;
+};
+static struct prompt_accepted *prompt_acc;
+static size_t prompt_nacc;
+
+void prompt_set_secret(const char *smtp_secret)
+{
+	prompt_extra[0] = smtp_secret;
+}
+
+void prompt_cleanup(void)
+{
+	prompt_extra[0] = NULL;
+	secrets_free(prompt_sec);
+	prompt_sec = NULL;
+	prompt_sec_tried = false;
+	for (size_t i = 0; i < prompt_nacc; i++) {
+		free(prompt_acc[i].where);
+		free(prompt_acc[i].kind);
+	}
+	free(prompt_acc);
+	prompt_acc = NULL;
+	prompt_nacc = 0;
+}
+
+/* The loaded scanner, or NULL when its word lists cannot be read (said
+ * once; the check before sending stops on it too). */
+static const struct secrets *prompt_guard(void)
+{
+	if (!prompt_sec_tried) {
+		prompt_sec_tried = true;
+		char *err = NULL;
+		if (secrets_load(&prompt_sec, &err) != SECRETS_EOK) {
+			fprintf(stderr, "ticketmail: %s\n", err ? err : "");
+			free(err);
+			prompt_sec = NULL;
+		}
+	}
+	return prompt_sec;
+}
+
+static const char *const *prompt_extras(void)
+{
+	return prompt_extra[0] ? prompt_extra : NULL;
+}
+
+static enum secrets_context prompt_ctx(int f)
+{
+	return f == TF_TXID ? SECRETS_CTX_TXID : f < 0 ? SECRETS_CTX_ATTACHMENT : SECRETS_CTX_TEXT;
+}
+
+/* value (of field f) with what the guard finds replaced by SECRETS_MASK:
+ * every finding with warnings, else only what blocks sending. Allocated;
+ * *n_out (may be NULL) gets the count. */
+static char *prompt_mask(const struct ticket *t, int f, const char *value, bool warnings,
+                         size_t *n_out)
+{
+	const struct secrets *s = prompt_guard();
+	if (!s) {
+		if (n_out)
+			*n_out = 0;
+		return xstrdup(value);
+	}
+	return secrets_mask(s, value, strlen(value), prompt_ctx(f), prompt_extras(),
+	                    ticket_get(t, TF_TXID), warnings, n_out);
+}
+
+static bool prompt_acc_match(const struct prompt_accepted *a, int field, const char *where)
+{
+	if (field >= 0)
+		return a->field == field;
+	return a->field < 0 && where && a->where && strcmp(a->where, where) == 0;
+}
+
+static void prompt_forget(int field, const char *where)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < prompt_nacc; i++) {
+		if (prompt_acc_match(&prompt_acc[i], field, where)) {
+			free(prompt_acc[i].where);
+			free(prompt_acc[i].kind);
+		} else {
+			prompt_acc[kept++] = prompt_acc[i];
+		}
+	}
+	prompt_nacc = kept;
+}
+
+bool prompt_warning_accepted(int field, const char *where, const char *kind)
+{
+	for (size_t i = 0; kind && i < prompt_nacc; i++)
+		if (prompt_acc_match(&prompt_acc[i], field, where) &&
+		    strcmp(prompt_acc[i].kind, kind) == 0)
+			return true;
+	return false;
+}
+
+enum prompt_verdict {
+	PROMPT_CLEAN,   /* nothing found, or each warning answered "not a secret" */
+	PROMPT_REFUSED, /* a secret: explained, to be asked again */
+	PROMPT_STOPPED, /* Ctrl-C or EOF at the question about a warning */
+};
+
+/* Scans an answer for field f (or, with f < 0, the text attachment named
+ * where) with the guard the batch path uses, as soon as it is entered.
+ * What blocks sending is refused at once and explained, without echoing
+ * it; a warning is explained and the user says whether it is a secret. On
+ * refusal *clean_out (may be NULL) gets the text with what was refused
+ * replaced by SECRETS_MASK (allocated), so that the rest can be kept. */
+static enum prompt_verdict prompt_check_secrets(const struct ticket *t, int f, const char *where,
+                                                const char *text, size_t len, char **clean_out)
+{
+	if (clean_out)
+		*clean_out = NULL;
+	const struct secrets *s = prompt_guard();
+	if (!s)
+		return PROMPT_CLEAN;
+	struct diags d;
+	diags_init(&d);
+	const char *txid = ticket_get(t, TF_TXID);
+	size_t errors =
+	    secrets_diagnose(s, text, len, prompt_ctx(f), prompt_extras(), txid, f, where, &d);
+	prompt_forget(f, where);
+	enum prompt_verdict v = PROMPT_CLEAN;
+	for (size_t i = 0; i < d.n; i++) {
+		if (d.v[i].severity == DIAG_ERROR)
+			prompt_show_error(d.v[i].message);
+		else if (!errors)
+			prompt_show_warning(d.v[i].message);
+	}
+	if (errors) {
+		v = PROMPT_REFUSED;
+	} else if (d.n) {
+		bool intr = false;
+		if (prompt_confirm(_("Are you sure none of the warnings above is a secret?"),
+		                   &intr)) {
+			for (size_t i = 0; i < d.n; i++) {
+				prompt_acc =
+				    xrealloc(prompt_acc, (prompt_nacc + 1) * sizeof *prompt_acc);
+				prompt_acc[prompt_nacc++] = (struct prompt_accepted){
+				    f, where ? xstrdup(where) : NULL, xstrdup(d.v[i].kind)};
+			}
+		} else {
+			v = intr ? PROMPT_STOPPED : PROMPT_REFUSED;
+		}
+	}
+	diags_finish(&d);
+	if (v == PROMPT_REFUSED && clean_out) {
+		char *copy = xstrndup(text, len);
+		*clean_out = secrets_mask(s, copy, len, prompt_ctx(f), prompt_extras(), txid,
+		                          errors == 0, NULL);
+		free(copy);
+	}
+	return v;
+}
+
 /* How much a field is needed, for its header. */
 enum prompt_need {
 	PROMPT_NEED_REQUIRED,
@@ -294,16 +469,18 @@ static void prompt_header(enum ticket_field f, enum prompt_need need, const char
 /* Shows text the user typed that was refused, with every control character
  * and escape sequence made visible, so that nothing pasted is interpreted
  * by the terminal. */
-static void prompt_show_refused(const char *answer)
+static void prompt_show_refused(const struct ticket *t, enum ticket_field f, const char *answer)
 {
 	bool control = false;
 	for (const unsigned char *c = (const unsigned char *)answer; *c; c++)
 		control = control || *c < 0x20 || *c == 0x7f;
 	if (!control)
 		return;
-	char *v = util_visible(answer, strlen(answer));
+	char *m = prompt_mask(t, f, answer, true, NULL);
+	char *v = util_visible(m, strlen(m));
 	printf("  %s%s %s%s\n", PROMPT_DIM, _("You typed:"), v, PROMPT_RESET);
 	free(v);
+	free(m);
 }
 
 /* ---- multi-line text --------------------------------------------------- */
@@ -345,11 +522,11 @@ static char *prompt_text_inline(bool has_current, bool required, char **partial_
 }
 
 /* Runs $VISUAL or $EDITOR on a commented template, as git commit does.
- * Returns the text without comment lines, with CRLF line ends made LF
- * (allocated), or NULL when the editor failed (message printed;
- * *failed_out set). */
+ * note (may be NULL) is one more comment line. Returns the text without
+ * comment lines, with CRLF line ends made LF (allocated), or NULL when the
+ * editor failed (message printed; *failed_out set). */
 static char *prompt_text_editor(const char *editor, enum ticket_field f, const char *current,
-                                bool required, bool *failed_out)
+                                bool required, const char *note, bool *failed_out)
 {
 	*failed_out = false;
 	const char *tmpdir = getenv("TMPDIR");
@@ -378,6 +555,8 @@ static char *prompt_text_editor(const char *editor, enum ticket_field f, const c
 	const struct ticket_field_def *d = &ticket_fields[f];
 	fprintf(fp, "## %s: %s\n", prompt_pick(d->label_zh, d->label_en),
 	        prompt_pick(d->why_zh, d->why_en));
+	if (note)
+		fprintf(fp, "## %s\n", note);
 	fprintf(fp, "## %s\n",
 	        required ? _("Lines starting with '##' are ignored. Save and close the "
 	                     "editor to continue; this field cannot be left empty.")
@@ -509,13 +688,25 @@ static void prompt_store(struct ticket *t, enum ticket_field f, const char *valu
 	ticket_set(t, f, value, value ? strlen(value) : 0, &o);
 }
 
+/* A field's value as the interview shows it: whatever the guard flags is
+ * masked. Allocated. */
+static char *prompt_shown(const struct ticket *t, enum ticket_field f, const char *value,
+                          bool multi_line)
+{
+	char *m = prompt_mask(t, f, value, true, NULL);
+	char *vis = prompt_visible(m, multi_line);
+	free(m);
+	return vis;
+}
+
 /* Reads one answer for f: a line, or a text (editor or inline). Returns
- * NULL when interrupted; a partial inline text is stored in t first. */
+ * NULL when interrupted; a partial inline text is stored in t first.
+ * note (may be NULL) goes into the editor's template. */
 static char *prompt_read_answer(struct ticket *t, enum ticket_field f, const char *def,
-                                bool required)
+                                bool required, const char *note)
 {
 	if (ticket_fields[f].kind != TICKET_KIND_TEXT) {
-		char *vis = def ? prompt_visible(def, false) : NULL;
+		char *vis = def ? prompt_shown(t, f, def, false) : NULL;
 		char *ptext = vis ? xasprintf("[%s] > ", vis) : xstrdup("> ");
 		char *answer = prompt_readline(ptext, false);
 		free(ptext);
@@ -525,7 +716,7 @@ static char *prompt_read_answer(struct ticket *t, enum ticket_field f, const cha
 		return answer;
 	}
 	if (def) {
-		char *vis = prompt_visible(def, true);
+		char *vis = prompt_shown(t, f, def, true);
 		printf("  %s%s%s\n%s\n", PROMPT_DIM, _("Current text:"), PROMPT_RESET, vis);
 		free(vis);
 	}
@@ -533,7 +724,7 @@ static char *prompt_read_answer(struct ticket *t, enum ticket_field f, const cha
 	if (editor) {
 		bool failed = false;
 		setenv("TICKETMAIL_EDITOR", editor, 1);
-		char *answer = prompt_text_editor(editor, f, def, required, &failed);
+		char *answer = prompt_text_editor(editor, f, def, required, note, &failed);
 		if (!failed)
 			return answer;
 	}
@@ -569,11 +760,26 @@ static enum prompt_status prompt_ask_field(struct ticket *t, enum ticket_field f
 	bool required = need == PROMPT_NEED_REQUIRED;
 	bool text = ticket_fields[f].kind == TICKET_KIND_TEXT;
 	bool editor = text && prompt_editor();
+	/* A secret in the current value (a ticket file, a draft) is never
+	 * shown and never offered back: the rest of the value is. */
+	char *note = NULL;
+	if (def) {
+		size_t n = 0;
+		char *clean = prompt_mask(t, f, def, false, &n);
+		free(def);
+		def = clean;
+		if (n)
+			note = xasprintf(_("What looked like a secret is taken out of the current "
+			                   "value; %s marks where it was."),
+			                 SECRETS_MASK);
+	}
+	if (note)
+		printf("  %s%s%s\n", PROMPT_DIM, note, PROMPT_RESET);
 	if (def)
 		prompt_keep_hint(text, required);
 	enum prompt_status st = PROMPT_OK;
 	for (;;) {
-		char *answer = prompt_read_answer(t, f, def, required);
+		char *answer = prompt_read_answer(t, f, def, required, note);
 		if (!answer) {
 			st = PROMPT_INTERRUPTED;
 			break;
@@ -592,10 +798,35 @@ static enum prompt_status prompt_ask_field(struct ticket *t, enum ticket_field f
 			prompt_show_error(_("this field is required"));
 			continue;
 		}
+		/* Secrets first, the same scan as before sending: refused at
+		 * once, and what else was typed is offered again. */
+		char *clean = NULL;
+		enum prompt_verdict v = prompt_check_secrets(t, f, ticket_fields[f].key, answer,
+		                                             strlen(answer), &clean);
+		if (v == PROMPT_STOPPED) {
+			/* Kept for the draft, which never holds what blocks. */
+			prompt_store(t, f, answer);
+			free(answer);
+			st = PROMPT_INTERRUPTED;
+			break;
+		}
+		if (v == PROMPT_REFUSED) {
+			free(answer);
+			free(def);
+			def = clean;
+			free(note);
+			note =
+			    xasprintf(_("What looked like a secret is taken out of your answer; %s "
+			                "marks where it was. Keep the rest or change it."),
+			              SECRETS_MASK);
+			printf("  %s%s%s\n", PROMPT_DIM, note, PROMPT_RESET);
+			prompt_keep_hint(text, required);
+			continue;
+		}
 		char *err = validate_field(f, answer, strlen(answer), t);
 		if (err) {
 			prompt_show_error(err);
-			prompt_show_refused(answer);
+			prompt_show_refused(t, f, answer);
 			free(err);
 			free(answer);
 			continue;
@@ -604,6 +835,7 @@ static enum prompt_status prompt_ask_field(struct ticket *t, enum ticket_field f
 		free(answer);
 		break;
 	}
+	free(note);
 	free(def);
 	return st;
 }
@@ -734,32 +966,58 @@ static enum prompt_status prompt_ask_subject(struct ticket *t, const struct prov
 	       PROMPT_RESET, prompt_pick(d->why_zh, d->why_en), PROMPT_DIM,
 	       _("Pick a suggestion by its number, or write your own (short and exact)."),
 	       PROMPT_RESET);
-	const char *cur = ticket_get(t, TF_SUBJECT);
-	int def = -1;
-	for (size_t i = 0; i < n; i++)
-		if (cur && strcmp(cur, subjects[i]) == 0)
-			def = (int)i;
 	/* The current subject, from a file or a draft, is offered as it is
-	 * only when it is valid. */
-	char *err = cur && def < 0 ? validate_field(TF_SUBJECT, cur, strlen(cur), t) : NULL;
-	bool keep = cur && *cur && def < 0 && !err;
-	free(err);
+	 * only when it is valid, and never with a secret in it. */
+	char *cur = ticket_get(t, TF_SUBJECT)
+	                ? prompt_mask(t, TF_SUBJECT, ticket_get(t, TF_SUBJECT), false, NULL)
+	                : NULL;
 	const char **labels = xcalloc(n + 2, sizeof *labels);
-	for (size_t i = 0; i < n; i++)
-		labels[i] = subjects[i];
-	char *keep_label = keep ? xasprintf("%s: %s", _("Keep"), cur) : NULL;
-	size_t m = n;
-	if (keep) {
-		def = (int)m;
-		labels[m++] = keep_label;
-	}
-	labels[m++] = _("Write my own subject");
+	char *keep_label = NULL;
+	bool keep = false;
 	int k;
 	for (;;) {
+		int def = -1;
+		for (size_t i = 0; i < n; i++)
+			if (cur && strcmp(cur, subjects[i]) == 0)
+				def = (int)i;
+		char *err = cur && def < 0 ? validate_field(TF_SUBJECT, cur, strlen(cur), t) : NULL;
+		keep = cur && *cur && def < 0 && !err;
+		free(err);
+		for (size_t i = 0; i < n; i++)
+			labels[i] = subjects[i];
+		free(keep_label);
+		keep_label = NULL;
+		if (keep) {
+			char *shown = prompt_shown(t, TF_SUBJECT, cur, false);
+			keep_label = xasprintf("%s: %s", _("Keep"), shown);
+			free(shown);
+		}
+		size_t m = n;
+		if (keep) {
+			def = (int)m;
+			labels[m++] = keep_label;
+		}
+		labels[m++] = _("Write my own subject");
 		char *own = NULL;
 		k = prompt_menu(labels, NULL, m, def >= 0 ? def : 0, &own);
 		if (k != -2)
 			break;
+		char *clean = NULL;
+		enum prompt_verdict v = prompt_check_secrets(
+		    t, TF_SUBJECT, ticket_fields[TF_SUBJECT].key, own, strlen(own), &clean);
+		if (v == PROMPT_STOPPED) {
+			prompt_store(t, TF_SUBJECT, own);
+			free(own);
+			k = -1;
+			break;
+		}
+		if (v == PROMPT_REFUSED) {
+			/* The rest of it is offered as "Keep". */
+			free(cur);
+			cur = clean;
+			free(own);
+			continue;
+		}
 		char *verr = validate_field(TF_SUBJECT, own, strlen(own), t);
 		if (!verr) {
 			prompt_store(t, TF_SUBJECT, own);
@@ -767,23 +1025,25 @@ static enum prompt_status prompt_ask_subject(struct ticket *t, const struct prov
 			break;
 		}
 		prompt_show_error(verr);
-		prompt_show_refused(own);
+		prompt_show_refused(t, TF_SUBJECT, own);
 		free(verr);
 		free(own);
 	}
 	free(labels);
 	free(keep_label);
-	if (k == -2)
-		return PROMPT_OK; /* written at the menu */
-	if (k < 0)
-		return PROMPT_INTERRUPTED;
-	if ((size_t)k < n) {
+	enum prompt_status st = PROMPT_OK;
+	if (k == -2) {
+		/* written at the menu */
+	} else if (k < 0)
+		st = PROMPT_INTERRUPTED;
+	else if ((size_t)k < n)
 		prompt_store(t, TF_SUBJECT, subjects[k]);
-		return PROMPT_OK;
-	}
-	if (keep && (size_t)k == n)
-		return PROMPT_OK;
-	return prompt_ask_field(t, TF_SUBJECT, PROMPT_NEED_REQUIRED, NULL, NULL);
+	else if (keep && (size_t)k == n)
+		prompt_store(t, TF_SUBJECT, cur);
+	else
+		st = prompt_ask_field(t, TF_SUBJECT, PROMPT_NEED_REQUIRED, NULL, NULL);
+	free(cur);
+	return st;
 }
 
 /* ---- attachments -------------------------------------------------------- */
@@ -1148,7 +1408,8 @@ enum prompt_status prompt_interview(struct ticket *t, struct provider **p,
 
 /* ---- review ---------------------------------------------------------- */
 
-void prompt_show_review(const struct compose *c, const struct provider *p, bool foreign_to)
+void prompt_show_review(const struct compose *c, const struct provider *p, const struct ticket *t,
+                        bool foreign_to)
 {
 	printf("\n%s══ %s ══%s\n", PROMPT_BOLD, _("Review: the email as support will see it"),
 	       PROMPT_RESET);
@@ -1159,12 +1420,25 @@ void prompt_show_review(const struct compose *c, const struct provider *p, bool 
 	else
 		printf("%s %s%s%s  (%s)\n", _("To:"), PROMPT_GREEN, compose_to(c), PROMPT_RESET,
 		       _("official address"));
-	printf("%s %s\n", _("Subject:"), compose_subject(c));
-	printf("%s\n%s", "────────", compose_body(c));
-	size_t body_len = strlen(compose_body(c));
-	if (body_len && compose_body(c)[body_len - 1] != '\n')
+	/* Scanned as a whole: a field's text as it stands in the body. */
+	size_t masked_subject = 0, masked_body = 0;
+	char *subject = prompt_mask(t, TF_SUBJECT, compose_subject(c), true, &masked_subject);
+	char *body = prompt_mask(t, TF_DESCRIPTION, compose_body(c), true, &masked_body);
+	printf("%s %s\n", _("Subject:"), subject);
+	printf("%s\n%s", "────────", body);
+	size_t body_len = strlen(body);
+	if (body_len && body[body_len - 1] != '\n')
 		putchar('\n');
 	printf("%s\n", "────────");
+	if (masked_subject + masked_body) {
+		printf("%s⚠ ", PROMPT_YELLOW);
+		printf(_("What the safety check flagged is shown as %s here; it is sent as "
+		         "written, since you said it is not a secret."),
+		       SECRETS_MASK);
+		printf("%s\n", PROMPT_RESET);
+	}
+	free(subject);
+	free(body);
 	uint64_t total = 0;
 	size_t n = compose_attachment_count(c);
 	for (size_t i = 0; i < n; i++) {
@@ -1286,14 +1560,24 @@ bool prompt_is_draft(const char *path)
 
 /* A copy of t whose attachment paths are absolute: the draft lives in
  * another directory, and the reader takes relative paths as relative to
- * the file. */
+ * the file. What the guard blocks is masked (and said so on stderr): a
+ * draft never holds a password, a code or a key, wherever it came from. */
 static struct ticket *prompt_draft_copy(const struct ticket *t)
 {
 	struct ticket *c = ticket_new();
 	for (int f = 0; f < TF_COUNT; f++) {
 		const char *v = f == TF_ATTACHMENT ? NULL : ticket_get(t, f);
-		if (v)
-			ticket_set(c, f, v, strlen(v), NULL);
+		if (!v)
+			continue;
+		size_t n = 0;
+		char *m = prompt_mask(t, f, v, false, &n);
+		ticket_set(c, f, m, strlen(m), NULL);
+		free(m);
+		if (n)
+			fprintf(stderr,
+			        _("ticketmail: %s: what looked like a secret is left out of the "
+			          "draft; %s marks where it was\n"),
+			        ticket_field_label(f, i18n_lang()), SECRETS_MASK);
 	}
 	char cwd[PATH_MAX];
 	bool have_cwd = getcwd(cwd, sizeof cwd) != NULL;

@@ -116,7 +116,7 @@ size_t secrets_diagnose(const struct secrets *s, const char *text, size_t len,
  * every finding that secrets_diagnose() would report (the same arguments)
  * is replaced by SECRETS_MASK: every finding when warnings is true, only
  * the blocking ones otherwise. *count_out (may be NULL) gets the number of
- * ranges replaced. s may be NULL (no seed phrase is then found). */
+ * ranges replaced. */
 char *secrets_mask(const struct secrets *s, const char *text, size_t len, enum secrets_context ctx,
                    const char *const *extra_secrets, const char *known_txid, bool warnings,
                    size_t *count_out);

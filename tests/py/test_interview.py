@@ -374,9 +374,9 @@ def test_no_account(srv):
 
 
 def test_secret_after_edit(srv):
-    """A password typed into a field at the review is caught before
-    anything is sent: explained (without echoing it), that field asked
-    again, and only the clean text leaves."""
+    """A password typed into a field at the review is caught as it is
+    entered: explained (without echoing it), that field asked again, and
+    only the clean text leaves."""
     env = new_env("secret", srv)
     secret = "Hunter2Zebra77"
     s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL)
@@ -387,8 +387,11 @@ def test_secret_after_edit(srv):
     s.prompt()
     s.child.sendline("description")
     s.text("Description", ["The withdrawal never arrived.", "My password: " + secret])
+    s.expect("✗")
     s.expect("password")
-    s.text("Description", ["The withdrawal never arrived; please check it."])
+    for line in ["The withdrawal never arrived; please check it.", "."]:
+        s.prompt("| ")
+        s.child.sendline(line)
     s.expect("[s] send")
     s.prompt()
     s.child.sendline("s")
@@ -408,6 +411,7 @@ def test_secret_after_edit(srv):
         tap.ok(good, "the corrected description was sent", res)
 
 
+
 def ticket_with(env, name, example="withdrawal-en.ini", **changes):
     """A copy of an example ticket with some lines replaced (key = new
     value, or None to drop the key and its continuation lines). The
@@ -420,8 +424,8 @@ def ticket_with(env, name, example="withdrawal-en.ini", **changes):
         skip = False
         key = line.split("=", 1)[0].strip() if "=" in line and not line[0].isspace() else None
         if key in changes:
+            skip = True  # the old value's continuation lines go too
             if changes[key] is None:
-                skip = True
                 continue
             line = f"{key} = {changes[key]}"
         if key == "file":
@@ -568,6 +572,150 @@ def test_leave_review(srv):
     tap.is_(srv.message_paths(), [], "leaving the review: nothing sent")
 
 
+MASK = "••••••"
+PASSWORD = "Hunter2isgood"
+CODE = "583920"
+
+
+def test_secret_never_shown_or_saved(srv):
+    """A ticket file and --set holding a password and a code: the fields
+    are asked again with the secret masked wherever their value is shown
+    (Current text), Ctrl-C keeps a draft without them, in Chinese."""
+    env = new_env("secret-resume", srv)
+    path = ticket_with(env, "secret.ini", "withdrawal-zh.ini",
+                       description="提币一直未到账。My password: " + PASSWORD + " 请核实。")
+    s = Session(env, "--lang", "zh_CN", "--ticket", path,
+                "--set", "steps=1. 输入验证码 " + CODE + " 后提交提币。",
+                extra_env={"EDITOR": None, "VISUAL": None})
+    s.header("问题描述")
+    s.expect("当前内容：")
+    s.prompt("| ")
+    s.child.sendintr()
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 75, "secret in a ticket file, Ctrl-C: exit 75", out[-2000:])
+    tap.hasnt(out, PASSWORD, "the password from the file is never printed", out[-3000:])
+    tap.hasnt(out, CODE, "the code from --set is never printed", out[-3000:])
+    tap.has(out, "提币一直未到账。My password: " + MASK + " 请核实。",
+            "Current text shows the rest of the value, the secret masked")
+    draft = resume_path(out)
+    tap.ok(draft and drafts(env) == [draft], "Ctrl-C: a draft is saved", out[-800:])
+    if draft:
+        text = open(draft, encoding="utf-8").read()
+        tap.hasnt(text, PASSWORD, "the draft does not hold the password from the file")
+        tap.hasnt(text, CODE, "the draft does not hold the code from --set")
+        tap.has(text, "提币一直未到账。My password: " + MASK, "the draft keeps the rest of the text")
+        tap.has(text, "1. 输入验证码 " + MASK + " 后提交提币。", "and the rest of --set's text")
+
+
+def test_secret_refused_at_entry(srv):
+    """A password typed in the interview is refused as soon as its text is
+    entered, before any other question, explained without echoing it; the
+    rest is kept with "."; a code typed before Ctrl-C stays out of the
+    draft."""
+    env = new_env("secret-entry", srv)
+    s = Session(env, "--lang", "en", extra_env={"EDITOR": None, "VISUAL": None})
+    s.line("Provider", "")
+    s.line("What is the problem about?", "5")
+    s.line("When it happened", "2026-11-20 14:32 +08:00")
+    s.line("User ID (UID)", "482910375516289034")
+    s.text("Description", ["The campaign reward never arrived.", "My password: " + PASSWORD])
+    s.expect("✗ Description, line 2, column 14: contains a password")
+    s.expect("Current text:")
+    s.expect("A \".\" on the first line keeps the current text.")
+    s.prompt("| ")
+    refused_at = len(s.out)
+    s.child.sendline(".")  # keeps the rest
+    s.header("Steps taken")
+    s.prompt("| ")
+    s.child.sendline("1. Logged in with 验证码 " + CODE)
+    s.prompt("| ")
+    s.child.sendintr()
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 75, "Ctrl-C after a refused password: exit 75", out[-2000:])
+    before = visible(s.out[:refused_at])
+    tap.hasnt(before, "Steps taken", "the password is refused before the next question",
+              before[-1500:])
+    after = visible(s.out[refused_at:])
+    tap.hasnt(visible(s.out[s.out.index("✗"):]), PASSWORD,
+              "the password is not echoed after it was typed", after)
+    tap.has(out, "The campaign reward never arrived.\nMy password: " + MASK,
+            "Current text: the rest of the answer, the password masked")
+    draft = resume_path(out)
+    tap.ok(draft and drafts(env) == [draft], "Ctrl-C: a draft is saved", out[-800:])
+    if draft:
+        text = open(draft, encoding="utf-8").read()
+        tap.hasnt(text, PASSWORD, "the draft does not hold the refused password")
+        tap.hasnt(text, CODE, "the draft does not hold the code typed just before Ctrl-C")
+        tap.has(text, "The campaign reward never arrived.", "the draft keeps the description")
+        tap.has(text, "1. Logged in with 验证码 " + MASK, "and the rest of the text typed")
+        tap.is_(stat.S_IMODE(os.stat(draft).st_mode), 0o600, "the draft is 0600")
+
+
+def test_secret_editor(srv):
+    """With $EDITOR, a refused text comes back in the editor with the
+    secret masked and the rest intact; the editor never sees the secret."""
+    env = new_env("secret-editor", srv)
+    seen = os.path.join(env.root, "seen")
+    editor = write_editor(env, "editor.sh",
+                          f'cat "$1" >>"{seen}"; echo ==== >>"{seen}"\n'
+                          'if grep -q "••••••" "$1"; then\n'
+                          '  grep -v "••••••" "$1" >"$1.new" && mv "$1.new" "$1"\n'
+                          'else\n'
+                          f'  printf "%s\\n" "Deposit still missing." "My password: {PASSWORD}" >"$1"\n'
+                          'fi\n')
+    path = ticket_with(env, "nodesc.ini", description=None)
+    s = Session(env, "--lang", "en", "--ticket", path,
+                extra_env={"EDITOR": editor, "VISUAL": None})
+    s.header("Description")
+    s.expect("✗ Description, line 2")
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("s")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 0, "editor: the refused text, fixed in the editor, is sent", out[-2000:])
+    log = open(seen, encoding="utf-8").read() if os.path.exists(seen) else ""
+    runs = log.split("====\n")
+    tap.is_(len(runs), 3, "the editor ran twice", log)
+    tap.hasnt(log, PASSWORD, "the editor never got the password back", log)
+    tap.has(runs[1] if len(runs) > 1 else "", "Deposit still missing.\nMy password: " + MASK,
+            "the second run holds the rest of the text, the password masked", log)
+    tap.hasnt(out[out.index("✗"):] if "✗" in out else out, PASSWORD,
+              "the password is not printed", out[-2000:])
+    delivered_check(srv, "Deposit not credited", "--expect-body-contains", "Deposit still missing.")
+
+
+def test_warning_answered_no(srv):
+    """A warning in a ticket file (64 hex digits) answered "it may be a
+    secret" asks for that field again, instead of ending the run; the
+    flagged text is never shown."""
+    env = new_env("warning-no", srv)
+    hexs = "5" * 64
+    path = ticket_with(env, "hex.ini", description="The deposit never arrived. See " + hexs + ".")
+    s = Session(env, "--lang", "en", "--ticket", path, extra_env={"EDITOR": None, "VISUAL": None})
+    s.expect("[yes/no]")
+    s.prompt()
+    s.child.sendline("no")
+    s.header("Description")
+    s.expect("Current text:")
+    for line in ["The deposit never arrived; please check it.", "."]:
+        s.prompt("| ")
+        s.child.sendline(line)
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("s")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 0, "a warning answered no: the field is asked again, then sent", out[-2500:])
+    tap.has(out, "The deposit never arrived. See " + MASK + ".",
+            "Current text shows the flagged part masked", out[-2500:])
+    tap.hasnt(out, hexs, "the flagged hex string is never printed")
+    delivered_check(srv, "Deposit not credited",
+                    "--expect-body-contains", "The deposit never arrived; please check it.")
+
+
 def main():
     certs = fixture.certs()
     with fixture.Server(certs) as srv:
@@ -590,6 +738,12 @@ def main():
         test_keep_hints(srv)
     with fixture.Server(certs) as srv:
         test_leave_review(srv)
+        test_secret_never_shown_or_saved(srv)
+        test_secret_refused_at_entry(srv)
+    with fixture.Server(certs) as srv:
+        test_secret_editor(srv)
+    with fixture.Server(certs) as srv:
+        test_warning_answered_no(srv)
 
 
 tap.main(main)
