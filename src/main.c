@@ -80,6 +80,7 @@ struct main_run {
 	bool interactive;
 	const char *secret; /* the SMTP secret (belongs to acct), for the scan */
 	char *draft_path;   /* the draft this run resumed, if any */
+	bool stopped;       /* main_interrupted() ended the run */
 };
 
 static void main_usage(FILE *out)
@@ -331,6 +332,7 @@ static char *main_resume_command(const struct main_run *r, const char *path)
 /* Saves what was typed so far and says how to resume. */
 static int main_interrupted(struct main_run *r)
 {
+	r->stopped = true;
 	char *path = NULL;
 	if (prompt_save_draft(r->t, r->draft_path, &path) != 0)
 		return EX_CANTCREAT;
@@ -593,15 +595,22 @@ static int main_guarded_compose(struct main_run *r)
 		int status = main_compose(r);
 		if (status == -1)
 			status = main_scan_secrets(r, r->secret);
-		if (status != EX_DATAERR || !r->interactive)
+		if ((status != EX_DATAERR && status != EX_NOINPUT) || !r->interactive || r->stopped)
 			return status;
+		/* The attachments step too: it checks each file again, takes
+		 * out one that cannot be sent, and can take out any. */
 		struct diags ask;
 		diags_init(&ask);
-		for (size_t i = 0; i < r->d.n; i++)
-			if (r->d.v[i].severity == DIAG_ERROR && r->d.v[i].field >= 0 &&
-			    r->d.v[i].field != TF_ATTACHMENT)
-				diags_add(&ask, DIAG_ERROR, r->d.v[i].field, r->d.v[i].where,
-				          r->d.v[i].kind, "%s", r->d.v[i].message);
+		for (size_t i = 0; i < r->d.n; i++) {
+			const struct diag *e = &r->d.v[i];
+			/* A text attachment's secret is named by its file. */
+			int field = e->field < 0 && e->kind && secrets_kind_lookup(e->kind) >= 0
+			                ? TF_ATTACHMENT
+			                : e->field;
+			if (e->severity == DIAG_ERROR && field >= 0)
+				diags_add(&ask, DIAG_ERROR, field, e->where, e->kind, "%s",
+				          e->message);
+		}
 		if (ask.n == 0) {
 			diags_finish(&ask);
 			return status;
@@ -688,13 +697,16 @@ static bool main_typed(const struct main_run *r)
 
 /* Shows the review and loops on edits. Returns -1 to send, or a status.
  * Leaving without sending keeps what was typed: d saves a draft, and so
- * does q unless there is nothing to keep; both exit 75 (not sent yet). */
+ * does q unless there is nothing to keep; both exit 75 (not sent yet). An
+ * edit that cannot be sent brings the user back here, not out. */
 static int main_review(struct main_run *r, bool foreign_to)
 {
+	bool can_send = true;
 	for (;;) {
-		prompt_show_review(r->c, r->p, r->t, foreign_to);
+		if (can_send)
+			prompt_show_review(r->c, r->p, r->t, foreign_to);
 		diags_flush(stdout, &r->d);
-		switch (prompt_review_choice()) {
+		switch (prompt_review_choice(can_send)) {
 		case PROMPT_CHOICE_SEND:
 			return -1;
 		case PROMPT_CHOICE_INTERRUPTED:
@@ -730,8 +742,19 @@ static int main_review(struct main_run *r, bool foreign_to)
 			int status = main_validate(r, false);
 			if (status == -1)
 				status = main_guarded_compose(r);
-			if (status != -1)
+			if (status == -1) {
+				can_send = true;
+				break;
+			}
+			if (r->stopped)
 				return status;
+			/* Refused: the edit stays; edit again, or keep it all
+			 * in a draft. */
+			can_send = false;
+			diags_flush(stdout, &r->d);
+			printf("%s\n",
+			       _("This cannot be sent as it is (see above). Nothing is lost: "
+			         "edit a field again, or save a draft."));
 			break;
 		}
 	}

@@ -1048,20 +1048,24 @@ static enum prompt_status prompt_ask_subject(struct ticket *t, const struct prov
 
 /* ---- attachments -------------------------------------------------------- */
 
-/* Opens and checks one attachment as it is entered. Returns its size, or
- * prints why not and returns UINT64_MAX. */
-static uint64_t prompt_check_attachment(const char *path, const struct provider *p, uint64_t total)
+/* Opens and checks one attachment completely as it is entered: that it
+ * can be attached, its type by content, its size against the limits, and a
+ * text file's content with the secret guard. Prints the verdict; on
+ * success *size_out gets the size. */
+static enum prompt_verdict prompt_check_attachment(const struct ticket *t, const char *path,
+                                                   size_t number, const struct provider *p,
+                                                   uint64_t total, uint64_t *size_out)
 {
 	struct attach *a = NULL;
 	char *err = NULL;
 	if (attach_open(path, &a, &err) != ATTACH_OK) {
 		prompt_show_error(err);
 		free(err);
-		return UINT64_MAX;
+		return PROMPT_REFUSED;
 	}
 	uint64_t size = attach_size(a);
 	char *hs = util_human_size(size);
-	uint64_t r = size;
+	enum prompt_verdict v = PROMPT_CLEAN;
 	if (!provider_type_allowed(p, attach_mime_type(a))) {
 		char *msg =
 		    xasprintf(_("%s is %s by its content, which support does not accept "
@@ -1069,7 +1073,7 @@ static uint64_t prompt_check_attachment(const char *path, const struct provider 
 		              attach_filename(a), attach_mime_type(a), provider_allowed_types(p));
 		prompt_show_error(msg);
 		free(msg);
-		r = UINT64_MAX;
+		v = PROMPT_REFUSED;
 	} else if (size > provider_max_file_size(p) || total + size > provider_max_total_size(p)) {
 		char *max = util_human_size(provider_max_file_size(p));
 		char *tmax = util_human_size(provider_max_total_size(p));
@@ -1079,14 +1083,31 @@ static uint64_t prompt_check_attachment(const char *path, const struct provider 
 		free(msg);
 		free(max);
 		free(tmax);
-		r = UINT64_MAX;
-	} else {
-		printf("  %s✓%s %s — %s, %s\n", PROMPT_GREEN, PROMPT_RESET, attach_filename(a),
-		       attach_mime_type(a), hs);
+		v = PROMPT_REFUSED;
+	} else if (strcmp(attach_mime_type(a), "text/plain") == 0) {
+		/* A log is read as it will be sent, and scanned as before sending. */
+		char *buf = xmalloc(size + 1);
+		size_t got = 0;
+		while (got < size) {
+			ssize_t r = pread(attach_fd(a), buf + got, size - got, (off_t)got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		v = prompt_check_secrets(t, -1, attach_filename(a), buf, got, NULL);
+		explicit_bzero(buf, size);
+		free(buf);
+	}
+	if (v == PROMPT_CLEAN) {
+		printf("  %s✓%s %zu) %s — %s, %s\n", PROMPT_GREEN, PROMPT_RESET, number,
+		       attach_filename(a), attach_mime_type(a), hs);
+		*size_out = size;
 	}
 	free(hs);
 	attach_free(a);
-	return r;
+	return v;
 }
 
 static void prompt_show_total(size_t n, uint64_t total, const struct provider *p)
@@ -1099,6 +1120,16 @@ static void prompt_show_total(size_t n, uint64_t total, const struct provider *p
 	free(hm);
 }
 
+/* "-N": the number N (1-based) of an attachment to remove, or 0. */
+static size_t prompt_removal(const char *answer)
+{
+	if (answer[0] != '-' || answer[1] < '1' || answer[1] > '9')
+		return 0;
+	char *end;
+	unsigned long v = strtoul(answer + 1, &end, 10);
+	return *end == '\0' ? (size_t)v : 0;
+}
+
 static enum prompt_status prompt_ask_attachments(struct ticket *t, const struct provider *p)
 {
 	const struct ticket_field_def *d = &ticket_fields[TF_ATTACHMENT];
@@ -1106,22 +1137,78 @@ static enum prompt_status prompt_ask_attachments(struct ticket *t, const struct 
 	       prompt_pick(d->label_zh, d->label_en), PROMPT_RESET, PROMPT_DIM,
 	       _("(optional, Enter finishes)"), PROMPT_RESET, prompt_pick(d->why_zh, d->why_en),
 	       PROMPT_DIM, _("Type a file path; Tab completes it."), PROMPT_RESET);
+	/* The ones already there (a ticket file, -a, a draft) are checked as
+	 * a typed one is; one that cannot be sent is taken out, and says why. */
 	uint64_t total = 0;
-	for (size_t i = 0; i < ticket_attach_count(t); i++) {
-		uint64_t s = prompt_check_attachment(ticket_attach_path(t, i), p, total);
-		if (s != UINT64_MAX)
-			total += s;
-	}
-	for (;;) {
-		if (ticket_attach_count(t) >= provider_max_attachments(p))
-			return PROMPT_OK;
-		char *answer = prompt_readline(_("file> "), true);
-		if (!answer)
+	uint64_t *sizes = xcalloc(ticket_attach_count(t) + 1, sizeof *sizes);
+	for (size_t i = 0; i < ticket_attach_count(t);) {
+		enum prompt_verdict v = prompt_check_attachment(t, ticket_attach_path(t, i), i + 1,
+		                                                p, total, &sizes[i]);
+		if (v == PROMPT_STOPPED) {
+			free(sizes);
 			return PROMPT_INTERRUPTED;
+		}
+		if (v == PROMPT_REFUSED) {
+			printf("  %s%s %s%s\n", PROMPT_DIM, _("Taken out of the attachments:"),
+			       ticket_attach_path(t, i), PROMPT_RESET);
+			ticket_attach_remove(t, i);
+			prompt_edits = true;
+			continue;
+		}
+		total += sizes[i++];
+	}
+	if (ticket_attach_count(t) > 0) {
+		prompt_show_total(ticket_attach_count(t), total, p);
+		printf("  %s%s%s\n", PROMPT_DIM,
+		       _("To take one out, type - and its number (for example -1)."), PROMPT_RESET);
+	}
+	enum prompt_status st = PROMPT_OK;
+	for (;;) {
+		size_t count = ticket_attach_count(t);
+		bool full = count >= provider_max_attachments(p);
+		if (full)
+			printf("  %s%s%s\n", PROMPT_DIM,
+			       _("That is as many as support accepts: Enter finishes, -N takes one "
+			         "out."),
+			       PROMPT_RESET);
+		char *answer = prompt_readline(_("file> "), true);
+		if (!answer) {
+			st = PROMPT_INTERRUPTED;
+			break;
+		}
 		prompt_trim(answer);
 		if (!*answer) {
 			free(answer);
-			return PROMPT_OK;
+			break;
+		}
+		size_t gone = prompt_removal(answer);
+		if (gone) {
+			if (gone > count) {
+				char *msg = xasprintf(_("there is no attachment %zu"), gone);
+				prompt_show_error(msg);
+				free(msg);
+			} else {
+				printf("  %s%s %s%s\n", PROMPT_DIM,
+				       _("Taken out of the attachments:"),
+				       ticket_attach_path(t, gone - 1), PROMPT_RESET);
+				ticket_attach_remove(t, gone - 1);
+				total -= sizes[gone - 1];
+				memmove(&sizes[gone - 1], &sizes[gone],
+				        (count - gone) * sizeof *sizes);
+				prompt_edits = true;
+				prompt_show_total(count - 1, total, p);
+			}
+			free(answer);
+			continue;
+		}
+		if (full) {
+			char *msg =
+			    xasprintf(_("%s accepts at most %zu attachments"),
+			              provider_name(p, i18n_lang()), provider_max_attachments(p));
+			prompt_show_error(msg);
+			free(msg);
+			free(answer);
+			continue;
 		}
 		/* readline's completion may leave a quoted or escaped path. */
 		size_t len = strlen(answer);
@@ -1135,18 +1222,28 @@ static enum prompt_status prompt_ask_attachments(struct ticket *t, const struct 
 			free(answer);
 			answer = expanded;
 		}
-		uint64_t s = prompt_check_attachment(answer, p, total);
-		if (s != UINT64_MAX) {
+		uint64_t size = 0;
+		enum prompt_verdict v =
+		    prompt_check_attachment(t, answer, count + 1, p, total, &size);
+		if (v == PROMPT_CLEAN) {
 			/* Absolute, so that a draft written anywhere still finds it. */
 			char real[PATH_MAX];
 			const char *keep = realpath(answer, real) ? real : answer;
 			ticket_attach_add(t, keep, NULL);
 			prompt_edits = true;
-			total += s;
+			sizes = xrealloc(sizes, (count + 2) * sizeof *sizes);
+			sizes[count] = size;
+			total += size;
 			prompt_show_total(ticket_attach_count(t), total, p);
 		}
 		free(answer);
+		if (v == PROMPT_STOPPED) {
+			st = PROMPT_INTERRUPTED;
+			break;
+		}
 	}
+	free(sizes);
+	return st;
 }
 
 /* ---- the interview ------------------------------------------------------ */
@@ -1455,10 +1552,12 @@ void prompt_show_review(const struct compose *c, const struct provider *p, const
 	free(hm);
 }
 
-enum prompt_choice prompt_review_choice(void)
+enum prompt_choice prompt_review_choice(bool can_send)
 {
 	for (;;) {
-		printf("\n%s\n", _("[s] send   [e] edit a field   [d] save draft   [q] quit"));
+		printf("\n%s\n", can_send
+		                     ? _("[s] send   [e] edit a field   [d] save draft   [q] quit")
+		                     : _("[e] edit a field   [d] save draft   [q] quit"));
 		char *answer = prompt_readline("> ", false);
 		if (!answer)
 			return PROMPT_CHOICE_INTERRUPTED;
@@ -1476,9 +1575,16 @@ enum prompt_choice prompt_review_choice(void)
 		else
 			ok = false;
 		free(answer);
+		if (ok && ch == PROMPT_CHOICE_SEND && !can_send) {
+			prompt_show_error(
+			    _("nothing can be sent until the problems above are fixed: "
+			      "answer e to edit a field, d or q"));
+			continue;
+		}
 		if (ok)
 			return ch;
-		prompt_show_error(_("please answer s, e, d or q"));
+		prompt_show_error(can_send ? _("please answer s, e, d or q")
+		                           : _("please answer e, d or q"));
 	}
 }
 

@@ -64,8 +64,9 @@ void prompt_show_review(const struct compose *c, const struct provider *p, const
                         bool foreign_to);
 
 /* Asks what to do after the review. Nothing is sent without an explicit
- * answer "send"/"y"/"发送". */
-enum prompt_choice prompt_review_choice(void);
+ * answer "send"/"y"/"发送"; without can_send (the last edit was refused),
+ * "send" is refused and the other choices are offered. */
+enum prompt_choice prompt_review_choice(bool can_send);
 
 /* Lets the user pick one field and asks for it again. */
 enum prompt_status prompt_edit_field(struct ticket *t, const struct provider *p);

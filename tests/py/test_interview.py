@@ -1,9 +1,12 @@
 #!/usr/bin/python3
 """The guided interview in a pseudo-terminal (issue 4): full interviews in
 Chinese and English ending in delivery to tests/smtpd.py, refused answers
-asked again, Tab completion of attachment paths, the $EDITOR path, Ctrl-C
-and EOF leaving a draft and a sane terminal, resuming a draft, NO_COLOR,
-pasted escape sequences, and no prompting without a terminal."""
+asked again, Tab completion of attachment paths, the $EDITOR path (CRLF
+included), Ctrl-C and EOF leaving a draft and a sane terminal, resuming a
+draft, leaving the review, NO_COLOR, pasted escape sequences, no prompting
+without a terminal, and secrets: refused as they are typed, never shown
+back and never saved in a draft, and attachments checked as they are
+added."""
 
 import os
 import re
@@ -716,6 +719,72 @@ def test_warning_answered_no(srv):
                     "--expect-body-contains", "The deposit never arrived; please check it.")
 
 
+def test_attachment_checked_when_added(srv):
+    """At the review, an attachment is checked completely when it is added:
+    a text log holding a password is refused at once, without echoing it,
+    and the review comes back; then a file that only the final check
+    refuses (the account file) brings the attachments step back, where it
+    is taken out, and the rest is sent."""
+    env = new_env("attach-review", srv)
+    # An account file outside the configuration directory, with no secret
+    # in it: only the final check knows it must not be attached.
+    account = os.path.join(env.root, "account.ini")
+    pwfile = os.path.join(env.root, "pw")
+    with open(pwfile, "w") as f:
+        f.write(fixture.SECRET + "\n")
+    with open(account, "w") as f:
+        f.write(f"[account]\nfrom = {fixture.USER}\nsmtp = {srv.url}\nuser = {fixture.USER}\n"
+                f"ca_file = {os.path.join(fixture.certs(), 'ca.pem')}\n"
+                f"password_command = cat {pwfile}\n")
+    os.chmod(account, 0o600)
+    log = os.path.join(env.root, "secret.log")
+    with open(log, "w") as f:
+        f.write("10:02 login ok\n10:03 My password: " + PASSWORD + "\n10:04 withdrawal\n")
+    s = Session(env, "--lang", "en", "-c", account, "--ticket", fixture.WITHDRAWAL)
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("e")
+    s.expect("Which field?")
+    s.prompt()
+    s.child.sendline("file")
+    s.header("Attachment")
+    s.prompt()
+    s.child.sendline(log)
+    s.expect("✗ secret.log, line 2, column 20: contains a password")
+    s.prompt()
+    refused_at = len(s.out)
+    s.child.sendline("")
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("e")
+    s.expect("Which field?")
+    s.prompt()
+    s.child.sendline("file")
+    s.header("Attachment")
+    s.prompt()
+    s.child.sendline(account)
+    s.expect("3 attachment(s)")
+    s.prompt()
+    s.child.sendline("")
+    s.expect("your account configuration")
+    s.header("Attachment")  # asked again, not the end of the run
+    s.expect("3) account.ini")
+    s.prompt()
+    s.child.sendline("-3")
+    s.expect("Taken out of the attachments:")
+    s.prompt()
+    s.child.sendline("")
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("s")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 0, "refused attachments at the review: the rest is sent", out[-2500:])
+    tap.hasnt(visible(s.out[refused_at - 400:]), PASSWORD, "the log's password is not printed")
+    tap.hasnt(out, "✓ 3) secret.log", "secret.log is never accepted", out[-2500:])
+    delivered_check(srv, "USDT提币未到账", "--expect-parts", "3")
+
+
 def main():
     certs = fixture.certs()
     with fixture.Server(certs) as srv:
@@ -744,6 +813,8 @@ def main():
         test_secret_editor(srv)
     with fixture.Server(certs) as srv:
         test_warning_answered_no(srv)
+    with fixture.Server(certs) as srv:
+        test_attachment_checked_when_added(srv)
 
 
 tap.main(main)
