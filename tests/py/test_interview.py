@@ -719,6 +719,44 @@ def test_warning_answered_no(srv):
                     "--expect-body-contains", "The deposit never arrived; please check it.")
 
 
+def test_refusal_after_review_returns(srv):
+    """A change at the review that the final check refuses, and that no
+    single answer fixes (the ticket switched to English, whose subject
+    template is broken here), brings the review back instead of ending
+    the run: "send" waits, the change is kept, d saves it all."""
+    env = new_env("refused-edit", srv)
+    data = os.path.join(env.root, "datadir")
+    shutil.copytree(os.path.join(fixture.TOP_DIR, "share"), data)
+    shutil.copytree(os.path.join(fixture.TOP_DIR, "templates"), os.path.join(data, "templates"))
+    with open(os.path.join(data, "templates", "en", "subject.txt"), "a") as f:
+        f.write("a second line\n")
+    s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL,
+                extra_env={"TICKETMAIL_DATADIR": data})
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("e")
+    s.expect("Which field?")
+    s.prompt()
+    s.child.sendline("language")
+    s.line("Email language", "en")
+    s.expect("the subject template must produce a single line")
+    s.expect("[e] edit a field   [d] save draft   [q] quit")
+    s.prompt()
+    s.child.sendline("s")
+    s.expect("✗ nothing can be sent until the problems above are fixed")
+    s.prompt()
+    s.child.sendline("d")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 75, "a refused edit at the review: back to the review, then d: exit 75",
+            out[-2000:])
+    tap.is_(srv.message_paths(), [], "a refused edit: nothing sent")
+    path = resume_path(out)
+    tap.ok(path and drafts(env) == [path], "d after a refused edit: a draft is saved", out[-800:])
+    if path:
+        tap.has(open(path, encoding="utf-8").read(), "language = en", "the draft keeps the edit")
+
+
 def test_attachment_checked_when_added(srv):
     """At the review, an attachment is checked completely when it is added:
     a text log holding a password is refused at once, without echoing it,
@@ -815,6 +853,8 @@ def main():
         test_warning_answered_no(srv)
     with fixture.Server(certs) as srv:
         test_attachment_checked_when_added(srv)
+    with fixture.Server(certs) as srv:
+        test_refusal_after_review_returns(srv)
 
 
 tap.main(main)
