@@ -84,6 +84,7 @@ struct main_run {
 	bool interactive;
 	const char *secret; /* the SMTP secret (belongs to acct), for the scan */
 	char *draft_path;   /* the draft this run resumed, if any */
+	bool stopped;       /* main_interrupted() ended the run */
 };
 
 static void main_usage(FILE *out)
@@ -466,6 +467,7 @@ static char *main_resume_command(const struct main_run *r, const char *path)
 /* Saves what was typed so far and says how to resume. */
 static int main_interrupted(struct main_run *r)
 {
+	r->stopped = true;
 	char *path = NULL;
 	if (prompt_save_draft(r->t, r->draft_path, &path) != 0)
 		return EX_CANTCREAT;
@@ -512,6 +514,13 @@ static bool main_allowed(const struct main_opts *o, const char *kind)
 		if (kind && secrets_kind_lookup(o->allow[i]) == secrets_kind_lookup(kind))
 			return true;
 	return false;
+}
+
+/* --allow KIND, or a warning answered "not a secret" in the interview (not
+ * asked about again). */
+static bool main_warning_accepted(const struct main_run *r, const struct diag *e)
+{
+	return main_allowed(r->o, e->kind) || prompt_warning_accepted(e->field, e->where, e->kind);
 }
 
 /* Scans every text field and every text attachment for secrets. Blocks
@@ -564,31 +573,52 @@ static int main_scan_secrets(struct main_run *r, const char *smtp_secret, bool m
 	bool ask = false;
 	for (size_t i = 0; i < sd.n; i++) {
 		struct diag *e = &sd.v[i];
+		bool accepted = e->severity == DIAG_WARNING && main_warning_accepted(r, e);
 		if (e->severity == DIAG_ERROR)
 			status = EX_DATAERR;
-		else if (e->severity == DIAG_WARNING && !main_allowed(r->o, e->kind))
+		else if (e->severity == DIAG_WARNING && !accepted)
 			ask = true;
 		else if (e->severity == DIAG_WARNING)
 			continue;
 		diags_add(&r->d, e->severity, e->field, e->where, e->kind, "%s", e->message);
 	}
-	diags_finish(&sd);
-	if (!ask)
+	if (!ask) {
+		diags_finish(&sd);
 		return status;
+	}
 	if (!r->interactive) {
+		diags_finish(&sd);
 		diags_flush(stderr, &r->d);
 		fprintf(stderr, _("ticketmail: not sent: accept each warning above with --allow "
 		                  "KIND once you are sure it is not a secret\n"));
 		return EX_DATAERR;
 	}
 	/* On a terminal the warnings are asked about once the rest is fixed. */
-	if (status != -1 || !may_ask)
+	if (status != -1 || !may_ask) {
+		diags_finish(&sd);
 		return status;
+	}
 	diags_flush(stderr, &r->d);
 	bool intr = false;
-	if (!prompt_confirm(_("Are you sure none of the warnings above is a secret?"), &intr))
-		return intr ? main_interrupted(r) : EX_DATAERR;
-	return -1;
+	if (prompt_confirm(_("Are you sure none of the warnings above is a secret?"), &intr)) {
+		diags_finish(&sd);
+		return -1;
+	}
+	/* "No": each place a warning points at is asked for again. */
+	for (size_t i = 0; !intr && i < sd.n; i++) {
+		struct diag *e = &sd.v[i];
+		if (e->severity != DIAG_WARNING || main_warning_accepted(r, e))
+			continue;
+		const char *name = e->field >= 0 && e->field < TF_COUNT
+		                       ? ticket_field_label(e->field, i18n_lang())
+		                       : e->where;
+		diags_add(&r->d, DIAG_ERROR, e->field, e->where, e->kind,
+		          _("%s: not sent: you said what the warning points at may be a secret; "
+		            "take it out"),
+		          name ? name : "");
+	}
+	diags_finish(&sd);
+	return intr ? main_interrupted(r) : EX_DATAERR;
 }
 
 /* The recipient: the official address, or --to after the phishing guard. */
@@ -712,15 +742,23 @@ static int main_guarded_compose(struct main_run *r, bool report_only)
 	for (;;) {
 		int status = main_compose(r, report_only);
 		main_first(&status, main_scan_secrets(r, r->secret, !report_only && status == -1));
-		if (status != EX_DATAERR || !r->interactive || report_only)
+		if ((status != EX_DATAERR && status != EX_NOINPUT) || !r->interactive ||
+		    report_only || r->stopped)
 			return status;
+		/* The attachments step too: it checks each file again, takes
+		 * out one that cannot be sent, and can take out any. */
 		struct diags ask;
 		diags_init(&ask);
-		for (size_t i = 0; i < r->d.n; i++)
-			if (r->d.v[i].severity == DIAG_ERROR && r->d.v[i].field >= 0 &&
-			    r->d.v[i].field != TF_ATTACHMENT)
-				diags_add(&ask, DIAG_ERROR, r->d.v[i].field, r->d.v[i].where,
-				          r->d.v[i].kind, "%s", r->d.v[i].message);
+		for (size_t i = 0; i < r->d.n; i++) {
+			const struct diag *e = &r->d.v[i];
+			/* A text attachment's secret is named by its file. */
+			int field = e->field < 0 && e->kind && secrets_kind_lookup(e->kind) >= 0
+			                ? TF_ATTACHMENT
+			                : e->field;
+			if (e->severity == DIAG_ERROR && field >= 0)
+				diags_add(&ask, DIAG_ERROR, field, e->where, e->kind, "%s",
+				          e->message);
+		}
 		if (ask.n == 0) {
 			diags_finish(&ask);
 			return status;
@@ -927,20 +965,43 @@ static int main_write_file(const struct compose *c, const char *path)
 
 /* ---- review and sending ------------------------------------------------- */
 
-/* Shows the review and loops on edits. Returns -1 to send, or a status. */
+/* true when this run holds something the user gave it beyond a ticket file
+ * that is unchanged: answers, --set, -a, --provider. */
+static bool main_typed(const struct main_run *r)
+{
+	const struct main_opts *o = r->o;
+	return !o->ticket_path || o->nsets || o->nattach || o->provider || prompt_changed();
+}
+
+/* Shows the review and loops on edits. Returns -1 to send, or a status.
+ * Leaving without sending keeps what was typed: d saves a draft, and so
+ * does q unless there is nothing to keep; both exit 75 (not sent yet). An
+ * edit that cannot be sent brings the user back here, not out. */
 static int main_review(struct main_run *r, bool foreign_to)
 {
+	bool can_send = true;
 	for (;;) {
-		prompt_show_review(r->c, r->p, foreign_to);
+		if (can_send)
+			prompt_show_review(r->c, r->p, r->t, foreign_to);
 		diags_flush(stdout, &r->d);
-		switch (prompt_review_choice()) {
+		switch (prompt_review_choice(can_send)) {
 		case PROMPT_CHOICE_SEND:
 			return -1;
 		case PROMPT_CHOICE_INTERRUPTED:
 			return main_interrupted(r);
 		case PROMPT_CHOICE_QUIT:
-			fprintf(stderr, _("ticketmail: nothing was sent.\n"));
-			return EX_OK;
+			if (main_typed(r))
+				return main_interrupted(r);
+			{
+				char *cmd = main_resume_command(r, r->o->ticket_path);
+				fprintf(
+				    stderr,
+				    _("ticketmail: nothing was sent. The ticket file is unchanged; "
+				      "send it later with:\n  %s\n"),
+				    cmd);
+				free(cmd);
+			}
+			return EX_TEMPFAIL;
 		case PROMPT_CHOICE_DRAFT: {
 			char *path = NULL;
 			if (prompt_save_draft(r->t, r->draft_path, &path) != 0)
@@ -949,7 +1010,7 @@ static int main_review(struct main_run *r, bool foreign_to)
 			printf(_("Draft saved. Resume with:\n  %s\n"), cmd);
 			free(cmd);
 			free(path);
-			return EX_OK;
+			return EX_TEMPFAIL;
 		}
 		case PROMPT_CHOICE_EDIT:
 			if (prompt_edit_field(r->t, r->p) != PROMPT_OK)
@@ -959,8 +1020,19 @@ static int main_review(struct main_run *r, bool foreign_to)
 			int status = main_validate(r, false);
 			if (status == -1)
 				status = main_guarded_compose(r, false);
-			if (status != -1)
+			if (status == -1) {
+				can_send = true;
+				break;
+			}
+			if (r->stopped)
 				return status;
+			/* Refused: the edit stays; edit again, or keep it all
+			 * in a draft. */
+			can_send = false;
+			diags_flush(stdout, &r->d);
+			printf("%s\n",
+			       _("This cannot be sent as it is (see above). Nothing is lost: "
+			         "edit a field again, or save a draft."));
 			break;
 		}
 	}
@@ -1301,6 +1373,7 @@ static int main_run(struct main_run *r)
 	    account_transport(r->acct) == ACCOUNT_TRANSPORT_SMTP) {
 		char *err = NULL;
 		r->secret = account_secret(r->acct, &err);
+		prompt_set_secret(r->secret);
 		if (!r->secret) {
 			diags_add(&r->d, DIAG_ERROR, -1, account_path(r->acct), "secret", "%s",
 			          err);
@@ -1345,6 +1418,7 @@ static int main_ticket(const struct main_opts *o)
 		status = EX_OK;
 	diags_print(stderr, &r.d);
 	diags_finish(&r.d);
+	prompt_cleanup();
 	compose_free(r.c);
 	account_free(r.acct);
 	provider_free(r.p);

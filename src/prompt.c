@@ -4,6 +4,7 @@
 #include "attach.h"
 #include "i18n.h"
 #include "paths.h"
+#include "secrets.h"
 #include "ticket_ini.h"
 #include "util.h"
 #include "validate.h"
@@ -264,6 +265,180 @@ static void prompt_show_error(const char *msg)
 	printf("  %s✗ %s%s\n", PROMPT_RED, msg, PROMPT_RESET);
 }
 
+static void prompt_show_warning(const char *msg)
+{
+	printf("  %s⚠ %s%s\n", PROMPT_YELLOW, msg, PROMPT_RESET);
+}
+
+/* ---- the secret guard -------------------------------------------------- */
+
+/* The scanner of src/secrets.c, loaded on first use; the batch path scans
+ * with the same one (main.c). */
+static struct secrets *prompt_sec;
+static bool prompt_sec_tried;
+static const char *prompt_extra[2]; /* the mail account's secret, once known */
+
+/* Warnings answered "not a secret" in this run: a field, or an attachment
+ * by its file name. */
+struct prompt_accepted {
+	int field;
+	char *where;
+	char *kind;
+};
+static struct prompt_accepted *prompt_acc;
+static size_t prompt_nacc;
+
+void prompt_set_secret(const char *smtp_secret)
+{
+	prompt_extra[0] = smtp_secret;
+}
+
+void prompt_cleanup(void)
+{
+	prompt_extra[0] = NULL;
+	secrets_free(prompt_sec);
+	prompt_sec = NULL;
+	prompt_sec_tried = false;
+	for (size_t i = 0; i < prompt_nacc; i++) {
+		free(prompt_acc[i].where);
+		free(prompt_acc[i].kind);
+	}
+	free(prompt_acc);
+	prompt_acc = NULL;
+	prompt_nacc = 0;
+}
+
+/* The loaded scanner, or NULL when its word lists cannot be read (said
+ * once; the check before sending stops on it too). */
+static const struct secrets *prompt_guard(void)
+{
+	if (!prompt_sec_tried) {
+		prompt_sec_tried = true;
+		char *err = NULL;
+		if (secrets_load(&prompt_sec, &err) != SECRETS_EOK) {
+			fprintf(stderr, "ticketmail: %s\n", err ? err : "");
+			free(err);
+			prompt_sec = NULL;
+		}
+	}
+	return prompt_sec;
+}
+
+static const char *const *prompt_extras(void)
+{
+	return prompt_extra[0] ? prompt_extra : NULL;
+}
+
+static enum secrets_context prompt_ctx(int f)
+{
+	return f == TF_TXID ? SECRETS_CTX_TXID : f < 0 ? SECRETS_CTX_ATTACHMENT : SECRETS_CTX_TEXT;
+}
+
+/* value (of field f) with what the guard finds replaced by SECRETS_MASK:
+ * every finding with warnings, else only what blocks sending. Allocated;
+ * *n_out (may be NULL) gets the count. */
+static char *prompt_mask(const struct ticket *t, int f, const char *value, bool warnings,
+                         size_t *n_out)
+{
+	const struct secrets *s = prompt_guard();
+	if (!s) {
+		if (n_out)
+			*n_out = 0;
+		return xstrdup(value);
+	}
+	return secrets_mask(s, value, strlen(value), prompt_ctx(f), prompt_extras(),
+	                    ticket_get(t, TF_TXID), warnings, n_out);
+}
+
+static bool prompt_acc_match(const struct prompt_accepted *a, int field, const char *where)
+{
+	if (field >= 0)
+		return a->field == field;
+	return a->field < 0 && where && a->where && strcmp(a->where, where) == 0;
+}
+
+static void prompt_forget(int field, const char *where)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < prompt_nacc; i++) {
+		if (prompt_acc_match(&prompt_acc[i], field, where)) {
+			free(prompt_acc[i].where);
+			free(prompt_acc[i].kind);
+		} else {
+			prompt_acc[kept++] = prompt_acc[i];
+		}
+	}
+	prompt_nacc = kept;
+}
+
+bool prompt_warning_accepted(int field, const char *where, const char *kind)
+{
+	for (size_t i = 0; kind && i < prompt_nacc; i++)
+		if (prompt_acc_match(&prompt_acc[i], field, where) &&
+		    strcmp(prompt_acc[i].kind, kind) == 0)
+			return true;
+	return false;
+}
+
+enum prompt_verdict {
+	PROMPT_CLEAN,   /* nothing found, or each warning answered "not a secret" */
+	PROMPT_REFUSED, /* a secret: explained, to be asked again */
+	PROMPT_STOPPED, /* Ctrl-C or EOF at the question about a warning */
+};
+
+/* Scans an answer for field f (or, with f < 0, the text attachment named
+ * where) with the guard the batch path uses, as soon as it is entered.
+ * What blocks sending is refused at once and explained, without echoing
+ * it; a warning is explained and the user says whether it is a secret. On
+ * refusal *clean_out (may be NULL) gets the text with what was refused
+ * replaced by SECRETS_MASK (allocated), so that the rest can be kept. */
+static enum prompt_verdict prompt_check_secrets(const struct ticket *t, int f, const char *where,
+                                                const char *text, size_t len, char **clean_out)
+{
+	if (clean_out)
+		*clean_out = NULL;
+	const struct secrets *s = prompt_guard();
+	if (!s)
+		return PROMPT_CLEAN;
+	struct diags d;
+	diags_init(&d);
+	const char *txid = ticket_get(t, TF_TXID);
+	size_t errors =
+	    secrets_diagnose(s, text, len, prompt_ctx(f), prompt_extras(), txid, f, where, &d);
+	prompt_forget(f, where);
+	enum prompt_verdict v = PROMPT_CLEAN;
+	for (size_t i = 0; i < d.n; i++) {
+		if (d.v[i].severity == DIAG_ERROR)
+			prompt_show_error(d.v[i].message);
+		else if (!errors)
+			prompt_show_warning(d.v[i].message);
+	}
+	if (errors) {
+		v = PROMPT_REFUSED;
+	} else if (d.n) {
+		bool intr = false;
+		if (prompt_confirm(_("Are you sure none of the warnings above is a secret?"),
+		                   &intr)) {
+			for (size_t i = 0; i < d.n; i++) {
+				prompt_acc =
+				    xrealloc(prompt_acc, (prompt_nacc + 1) * sizeof *prompt_acc);
+				prompt_acc[prompt_nacc++] = (struct prompt_accepted){
+				    f, where ? xstrdup(where) : NULL, xstrdup(d.v[i].kind)};
+			}
+		} else {
+			v = intr ? PROMPT_STOPPED : PROMPT_REFUSED;
+		}
+	}
+	diags_finish(&d);
+	if (v == PROMPT_REFUSED && clean_out) {
+		char *copy = xstrndup(text, len);
+		*clean_out = secrets_mask(s, copy, len, prompt_ctx(f), prompt_extras(), txid,
+		                          errors == 0, NULL);
+		free(copy);
+	}
+	return v;
+}
+
 /* How much a field is needed, for its header. */
 enum prompt_need {
 	PROMPT_NEED_REQUIRED,
@@ -294,16 +469,18 @@ static void prompt_header(enum ticket_field f, enum prompt_need need, const char
 /* Shows text the user typed that was refused, with every control character
  * and escape sequence made visible, so that nothing pasted is interpreted
  * by the terminal. */
-static void prompt_show_refused(const char *answer)
+static void prompt_show_refused(const struct ticket *t, enum ticket_field f, const char *answer)
 {
 	bool control = false;
 	for (const unsigned char *c = (const unsigned char *)answer; *c; c++)
 		control = control || *c < 0x20 || *c == 0x7f;
 	if (!control)
 		return;
-	char *v = util_visible(answer, strlen(answer));
+	char *m = prompt_mask(t, f, answer, true, NULL);
+	char *v = util_visible(m, strlen(m));
 	printf("  %s%s %s%s\n", PROMPT_DIM, _("You typed:"), v, PROMPT_RESET);
 	free(v);
+	free(m);
 }
 
 /* ---- multi-line text --------------------------------------------------- */
@@ -311,14 +488,17 @@ static void prompt_show_refused(const char *answer)
 /* Reads lines until one holding only ".". Returns the text (allocated), or
  * NULL when interrupted; then *partial_out gets what was typed so far
  * (allocated, or NULL when nothing was), so that the draft keeps it. */
-static char *prompt_text_inline(bool has_current, char **partial_out)
+static char *prompt_text_inline(bool has_current, bool required, char **partial_out)
 {
 	*partial_out = NULL;
 	printf("  %s%s%s\n", PROMPT_DIM, _("Type the text; end with a line holding only \".\"."),
 	       PROMPT_RESET);
 	if (has_current)
 		printf("  %s%s%s\n", PROMPT_DIM,
-		       _("A \".\" on the first line keeps the current text."), PROMPT_RESET);
+		       required ? _("A \".\" on the first line keeps the current text.")
+		                : _("A \".\" on the first line keeps the current text; \"-\" and "
+		                    "then \".\" clear it."),
+		       PROMPT_RESET);
 	struct strbuf sb;
 	strbuf_init(&sb);
 	for (;;) {
@@ -342,10 +522,11 @@ static char *prompt_text_inline(bool has_current, char **partial_out)
 }
 
 /* Runs $VISUAL or $EDITOR on a commented template, as git commit does.
- * Returns the text without comment lines (allocated), or NULL when the
+ * note (may be NULL) is one more comment line. Returns the text without
+ * comment lines, with CRLF line ends made LF (allocated), or NULL when the
  * editor failed (message printed; *failed_out set). */
 static char *prompt_text_editor(const char *editor, enum ticket_field f, const char *current,
-                                bool *failed_out)
+                                bool required, const char *note, bool *failed_out)
 {
 	*failed_out = false;
 	const char *tmpdir = getenv("TMPDIR");
@@ -374,9 +555,13 @@ static char *prompt_text_editor(const char *editor, enum ticket_field f, const c
 	const struct ticket_field_def *d = &ticket_fields[f];
 	fprintf(fp, "## %s: %s\n", prompt_pick(d->label_zh, d->label_en),
 	        prompt_pick(d->why_zh, d->why_en));
+	if (note)
+		fprintf(fp, "## %s\n", note);
 	fprintf(fp, "## %s\n",
-	        _("Lines starting with '##' are ignored. Save and close the "
-	          "editor to continue; an empty text skips the field."));
+	        required ? _("Lines starting with '##' are ignored. Save and close the "
+	                     "editor to continue; this field cannot be left empty.")
+	                 : _("Lines starting with '##' are ignored. Save and close the "
+	                     "editor to continue; an empty text leaves the field empty."));
 	/* A short write would have the user edit a cut-off copy. */
 	if (ferror(fp) | fclose(fp)) {
 		prompt_show_error(strerror(errno));
@@ -423,8 +608,11 @@ static char *prompt_text_editor(const char *editor, enum ticket_field f, const c
 	while (p < data + len) {
 		const char *nl = memchr(p, '\n', (size_t)(data + len - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(data + len - p);
-		if (!(n > 1 && p[0] == '#' && p[1] == '#')) {
-			strbuf_add(&sb, p, n);
+		/* Editors set to DOS line ends write CRLF, and may end the
+		 * file with a CR alone: the line end, not a character. */
+		size_t keep = n && p[n - 1] == '\r' ? n - 1 : n;
+		if (!(keep > 1 && p[0] == '#' && p[1] == '#')) {
+			strbuf_add(&sb, p, keep);
 			strbuf_addc(&sb, '\n');
 		}
 		p += n + (nl ? 1 : 0);
@@ -481,12 +669,44 @@ static char *prompt_visible(const char *s, bool multi_line)
 	return strbuf_take(&sb);
 }
 
+/* Set when an answer changed the ticket. */
+static bool prompt_edits;
+
+bool prompt_changed(void)
+{
+	return prompt_edits;
+}
+
+/* Stores an answer; prompt_changed() is true from the first one that
+ * changes the ticket. */
+static void prompt_store(struct ticket *t, enum ticket_field f, const char *value)
+{
+	const char *old = ticket_get(t, f);
+	if (strcmp(old ? old : "", value ? value : "") != 0)
+		prompt_edits = true;
+	struct ticket_origin o = {NULL, 0};
+	ticket_set(t, f, value, value ? strlen(value) : 0, &o);
+}
+
+/* A field's value as the interview shows it: whatever the guard flags is
+ * masked. Allocated. */
+static char *prompt_shown(const struct ticket *t, enum ticket_field f, const char *value,
+                          bool multi_line)
+{
+	char *m = prompt_mask(t, f, value, true, NULL);
+	char *vis = prompt_visible(m, multi_line);
+	free(m);
+	return vis;
+}
+
 /* Reads one answer for f: a line, or a text (editor or inline). Returns
- * NULL when interrupted; a partial inline text is stored in t first. */
-static char *prompt_read_answer(struct ticket *t, enum ticket_field f, const char *def)
+ * NULL when interrupted; a partial inline text is stored in t first.
+ * note (may be NULL) goes into the editor's template. */
+static char *prompt_read_answer(struct ticket *t, enum ticket_field f, const char *def,
+                                bool required, const char *note)
 {
 	if (ticket_fields[f].kind != TICKET_KIND_TEXT) {
-		char *vis = def ? prompt_visible(def, false) : NULL;
+		char *vis = def ? prompt_shown(t, f, def, false) : NULL;
 		char *ptext = vis ? xasprintf("[%s] > ", vis) : xstrdup("> ");
 		char *answer = prompt_readline(ptext, false);
 		free(ptext);
@@ -496,7 +716,7 @@ static char *prompt_read_answer(struct ticket *t, enum ticket_field f, const cha
 		return answer;
 	}
 	if (def) {
-		char *vis = prompt_visible(def, true);
+		char *vis = prompt_shown(t, f, def, true);
 		printf("  %s%s%s\n%s\n", PROMPT_DIM, _("Current text:"), PROMPT_RESET, vis);
 		free(vis);
 	}
@@ -504,18 +724,29 @@ static char *prompt_read_answer(struct ticket *t, enum ticket_field f, const cha
 	if (editor) {
 		bool failed = false;
 		setenv("TICKETMAIL_EDITOR", editor, 1);
-		char *answer = prompt_text_editor(editor, f, def, &failed);
+		char *answer = prompt_text_editor(editor, f, def, required, note, &failed);
 		if (!failed)
 			return answer;
 	}
 	char *partial = NULL;
-	char *answer = prompt_text_inline(def != NULL, &partial);
-	if (!answer && partial) {
-		struct ticket_origin o = {NULL, 0};
-		ticket_set(t, f, partial, strlen(partial), &o);
-	}
+	char *answer = prompt_text_inline(def != NULL, required, &partial);
+	if (!answer && partial)
+		prompt_store(t, f, partial);
 	free(partial);
 	return answer;
+}
+
+/* How to keep the current value. A multi-line text shows it above the
+ * entry, not in brackets; the inline entry and the editor say themselves
+ * how it is kept. */
+static void prompt_keep_hint(bool text, bool required)
+{
+	if (text)
+		return;
+	printf("  %s%s%s\n", PROMPT_DIM,
+	       required ? _("Enter keeps the value in brackets.")
+	                : _("Enter keeps the value in brackets; \"-\" clears it."),
+	       PROMPT_RESET);
 }
 
 /* Asks for field f until the answer is valid, skipped (optional) or the
@@ -527,15 +758,28 @@ static enum prompt_status prompt_ask_field(struct ticket *t, enum ticket_field f
 	prompt_header(f, need, others);
 	char *def = prompt_field_default(t, f, default_email);
 	bool required = need == PROMPT_NEED_REQUIRED;
-	bool editor = ticket_fields[f].kind == TICKET_KIND_TEXT && prompt_editor();
-	if (def && !editor)
-		printf("  %s%s%s\n", PROMPT_DIM,
-		       required ? _("Enter keeps the value in brackets.")
-		                : _("Enter keeps the value in brackets; \"-\" clears it."),
-		       PROMPT_RESET);
+	bool text = ticket_fields[f].kind == TICKET_KIND_TEXT;
+	bool editor = text && prompt_editor();
+	/* A secret in the current value (a ticket file, a draft) is never
+	 * shown and never offered back: the rest of the value is. */
+	char *note = NULL;
+	if (def) {
+		size_t n = 0;
+		char *clean = prompt_mask(t, f, def, false, &n);
+		free(def);
+		def = clean;
+		if (n)
+			note = xasprintf(_("What looked like a secret is taken out of the current "
+			                   "value; %s marks where it was."),
+			                 SECRETS_MASK);
+	}
+	if (note)
+		printf("  %s%s%s\n", PROMPT_DIM, note, PROMPT_RESET);
+	if (def)
+		prompt_keep_hint(text, required);
 	enum prompt_status st = PROMPT_OK;
 	for (;;) {
-		char *answer = prompt_read_answer(t, f, def);
+		char *answer = prompt_read_answer(t, f, def, required, note);
 		if (!answer) {
 			st = PROMPT_INTERRUPTED;
 			break;
@@ -546,7 +790,7 @@ static enum prompt_status prompt_ask_field(struct ticket *t, enum ticket_field f
 		}
 		if (!required && (!*answer || strcmp(answer, "-") == 0)) {
 			free(answer);
-			ticket_set(t, f, NULL, 0, NULL);
+			prompt_store(t, f, NULL);
 			break;
 		}
 		if (!*answer) {
@@ -554,19 +798,44 @@ static enum prompt_status prompt_ask_field(struct ticket *t, enum ticket_field f
 			prompt_show_error(_("this field is required"));
 			continue;
 		}
+		/* Secrets first, the same scan as before sending: refused at
+		 * once, and what else was typed is offered again. */
+		char *clean = NULL;
+		enum prompt_verdict v = prompt_check_secrets(t, f, ticket_fields[f].key, answer,
+		                                             strlen(answer), &clean);
+		if (v == PROMPT_STOPPED) {
+			/* Kept for the draft, which never holds what blocks. */
+			prompt_store(t, f, answer);
+			free(answer);
+			st = PROMPT_INTERRUPTED;
+			break;
+		}
+		if (v == PROMPT_REFUSED) {
+			free(answer);
+			free(def);
+			def = clean;
+			free(note);
+			note =
+			    xasprintf(_("What looked like a secret is taken out of your answer; %s "
+			                "marks where it was. Keep the rest or change it."),
+			              SECRETS_MASK);
+			printf("  %s%s%s\n", PROMPT_DIM, note, PROMPT_RESET);
+			prompt_keep_hint(text, required);
+			continue;
+		}
 		char *err = validate_field(f, answer, strlen(answer), t);
 		if (err) {
 			prompt_show_error(err);
-			prompt_show_refused(answer);
+			prompt_show_refused(t, f, answer);
 			free(err);
 			free(answer);
 			continue;
 		}
-		struct ticket_origin o = {NULL, 0};
-		ticket_set(t, f, answer, strlen(answer), &o);
+		prompt_store(t, f, answer);
 		free(answer);
 		break;
 	}
+	free(note);
 	free(def);
 	return st;
 }
@@ -670,8 +939,7 @@ static enum prompt_status prompt_ask_category(struct ticket *t, const struct pro
 	if (k < 0)
 		return PROMPT_INTERRUPTED;
 	const struct provider_category *c = provider_category_at(p, (size_t)k);
-	struct ticket_origin o = {NULL, 0};
-	ticket_set(t, TF_CATEGORY, c->id, strlen(c->id), &o);
+	prompt_store(t, TF_CATEGORY, c->id);
 	const char *guide = prompt_pick(c->guidance_zh, c->guidance_en);
 	if (guide)
 		printf("\n%s%s%s\n%s\n", PROMPT_YELLOW, _("Before you write:"), PROMPT_RESET,
@@ -698,76 +966,106 @@ static enum prompt_status prompt_ask_subject(struct ticket *t, const struct prov
 	       PROMPT_RESET, prompt_pick(d->why_zh, d->why_en), PROMPT_DIM,
 	       _("Pick a suggestion by its number, or write your own (short and exact)."),
 	       PROMPT_RESET);
-	const char *cur = ticket_get(t, TF_SUBJECT);
-	int def = -1;
-	for (size_t i = 0; i < n; i++)
-		if (cur && strcmp(cur, subjects[i]) == 0)
-			def = (int)i;
 	/* The current subject, from a file or a draft, is offered as it is
-	 * only when it is valid. */
-	char *err = cur && def < 0 ? validate_field(TF_SUBJECT, cur, strlen(cur), t) : NULL;
-	bool keep = cur && *cur && def < 0 && !err;
-	free(err);
+	 * only when it is valid, and never with a secret in it. */
+	char *cur = ticket_get(t, TF_SUBJECT)
+	                ? prompt_mask(t, TF_SUBJECT, ticket_get(t, TF_SUBJECT), false, NULL)
+	                : NULL;
 	const char **labels = xcalloc(n + 2, sizeof *labels);
-	for (size_t i = 0; i < n; i++)
-		labels[i] = subjects[i];
-	char *keep_label = keep ? xasprintf("%s: %s", _("Keep"), cur) : NULL;
-	size_t m = n;
-	if (keep) {
-		def = (int)m;
-		labels[m++] = keep_label;
-	}
-	labels[m++] = _("Write my own subject");
+	char *keep_label = NULL;
+	bool keep = false;
 	int k;
 	for (;;) {
+		int def = -1;
+		for (size_t i = 0; i < n; i++)
+			if (cur && strcmp(cur, subjects[i]) == 0)
+				def = (int)i;
+		char *err = cur && def < 0 ? validate_field(TF_SUBJECT, cur, strlen(cur), t) : NULL;
+		keep = cur && *cur && def < 0 && !err;
+		free(err);
+		for (size_t i = 0; i < n; i++)
+			labels[i] = subjects[i];
+		free(keep_label);
+		keep_label = NULL;
+		if (keep) {
+			char *shown = prompt_shown(t, TF_SUBJECT, cur, false);
+			keep_label = xasprintf("%s: %s", _("Keep"), shown);
+			free(shown);
+		}
+		size_t m = n;
+		if (keep) {
+			def = (int)m;
+			labels[m++] = keep_label;
+		}
+		labels[m++] = _("Write my own subject");
 		char *own = NULL;
 		k = prompt_menu(labels, NULL, m, def >= 0 ? def : 0, &own);
 		if (k != -2)
 			break;
+		char *clean = NULL;
+		enum prompt_verdict v = prompt_check_secrets(
+		    t, TF_SUBJECT, ticket_fields[TF_SUBJECT].key, own, strlen(own), &clean);
+		if (v == PROMPT_STOPPED) {
+			prompt_store(t, TF_SUBJECT, own);
+			free(own);
+			k = -1;
+			break;
+		}
+		if (v == PROMPT_REFUSED) {
+			/* The rest of it is offered as "Keep". */
+			free(cur);
+			cur = clean;
+			free(own);
+			continue;
+		}
 		char *verr = validate_field(TF_SUBJECT, own, strlen(own), t);
 		if (!verr) {
-			struct ticket_origin o = {NULL, 0};
-			ticket_set(t, TF_SUBJECT, own, strlen(own), &o);
+			prompt_store(t, TF_SUBJECT, own);
 			free(own);
 			break;
 		}
 		prompt_show_error(verr);
-		prompt_show_refused(own);
+		prompt_show_refused(t, TF_SUBJECT, own);
 		free(verr);
 		free(own);
 	}
 	free(labels);
 	free(keep_label);
-	if (k == -2)
-		return PROMPT_OK; /* written at the menu */
-	if (k < 0)
-		return PROMPT_INTERRUPTED;
-	if ((size_t)k < n) {
-		struct ticket_origin o = {NULL, 0};
-		ticket_set(t, TF_SUBJECT, subjects[k], strlen(subjects[k]), &o);
-		return PROMPT_OK;
-	}
-	if (keep && (size_t)k == n)
-		return PROMPT_OK;
-	return prompt_ask_field(t, TF_SUBJECT, PROMPT_NEED_REQUIRED, NULL, NULL);
+	enum prompt_status st = PROMPT_OK;
+	if (k == -2) {
+		/* written at the menu */
+	} else if (k < 0)
+		st = PROMPT_INTERRUPTED;
+	else if ((size_t)k < n)
+		prompt_store(t, TF_SUBJECT, subjects[k]);
+	else if (keep && (size_t)k == n)
+		prompt_store(t, TF_SUBJECT, cur);
+	else
+		st = prompt_ask_field(t, TF_SUBJECT, PROMPT_NEED_REQUIRED, NULL, NULL);
+	free(cur);
+	return st;
 }
 
 /* ---- attachments -------------------------------------------------------- */
 
-/* Opens and checks one attachment as it is entered. Returns its size, or
- * prints why not and returns UINT64_MAX. */
-static uint64_t prompt_check_attachment(const char *path, const struct provider *p, uint64_t total)
+/* Opens and checks one attachment completely as it is entered: that it
+ * can be attached, its type by content, its size against the limits, and a
+ * text file's content with the secret guard. Prints the verdict; on
+ * success *size_out gets the size. */
+static enum prompt_verdict prompt_check_attachment(const struct ticket *t, const char *path,
+                                                   size_t number, const struct provider *p,
+                                                   uint64_t total, uint64_t *size_out)
 {
 	struct attach *a = NULL;
 	char *err = NULL;
 	if (attach_open(path, &a, &err) != ATTACH_OK) {
 		prompt_show_error(err);
 		free(err);
-		return UINT64_MAX;
+		return PROMPT_REFUSED;
 	}
 	uint64_t size = attach_size(a);
 	char *hs = util_human_size(size);
-	uint64_t r = size;
+	enum prompt_verdict v = PROMPT_CLEAN;
 	if (!provider_type_allowed(p, attach_mime_type(a))) {
 		char *msg =
 		    xasprintf(_("%s is %s by its content, which support does not accept "
@@ -775,7 +1073,7 @@ static uint64_t prompt_check_attachment(const char *path, const struct provider 
 		              attach_filename(a), attach_mime_type(a), provider_allowed_types(p));
 		prompt_show_error(msg);
 		free(msg);
-		r = UINT64_MAX;
+		v = PROMPT_REFUSED;
 	} else if (size > provider_max_file_size(p) || total + size > provider_max_total_size(p)) {
 		char *max = util_human_size(provider_max_file_size(p));
 		char *tmax = util_human_size(provider_max_total_size(p));
@@ -785,14 +1083,31 @@ static uint64_t prompt_check_attachment(const char *path, const struct provider 
 		free(msg);
 		free(max);
 		free(tmax);
-		r = UINT64_MAX;
-	} else {
-		printf("  %s✓%s %s — %s, %s\n", PROMPT_GREEN, PROMPT_RESET, attach_filename(a),
-		       attach_mime_type(a), hs);
+		v = PROMPT_REFUSED;
+	} else if (strcmp(attach_mime_type(a), "text/plain") == 0) {
+		/* A log is read as it will be sent, and scanned as before sending. */
+		char *buf = xmalloc(size + 1);
+		size_t got = 0;
+		while (got < size) {
+			ssize_t r = pread(attach_fd(a), buf + got, size - got, (off_t)got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		v = prompt_check_secrets(t, -1, attach_filename(a), buf, got, NULL);
+		explicit_bzero(buf, size);
+		free(buf);
+	}
+	if (v == PROMPT_CLEAN) {
+		printf("  %s✓%s %zu) %s — %s, %s\n", PROMPT_GREEN, PROMPT_RESET, number,
+		       attach_filename(a), attach_mime_type(a), hs);
+		*size_out = size;
 	}
 	free(hs);
 	attach_free(a);
-	return r;
+	return v;
 }
 
 static void prompt_show_total(size_t n, uint64_t total, const struct provider *p)
@@ -805,6 +1120,16 @@ static void prompt_show_total(size_t n, uint64_t total, const struct provider *p
 	free(hm);
 }
 
+/* "-N": the number N (1-based) of an attachment to remove, or 0. */
+static size_t prompt_removal(const char *answer)
+{
+	if (answer[0] != '-' || answer[1] < '1' || answer[1] > '9')
+		return 0;
+	char *end;
+	unsigned long v = strtoul(answer + 1, &end, 10);
+	return *end == '\0' ? (size_t)v : 0;
+}
+
 static enum prompt_status prompt_ask_attachments(struct ticket *t, const struct provider *p)
 {
 	const struct ticket_field_def *d = &ticket_fields[TF_ATTACHMENT];
@@ -812,22 +1137,78 @@ static enum prompt_status prompt_ask_attachments(struct ticket *t, const struct 
 	       prompt_pick(d->label_zh, d->label_en), PROMPT_RESET, PROMPT_DIM,
 	       _("(optional, Enter finishes)"), PROMPT_RESET, prompt_pick(d->why_zh, d->why_en),
 	       PROMPT_DIM, _("Type a file path; Tab completes it."), PROMPT_RESET);
+	/* The ones already there (a ticket file, -a, a draft) are checked as
+	 * a typed one is; one that cannot be sent is taken out, and says why. */
 	uint64_t total = 0;
-	for (size_t i = 0; i < ticket_attach_count(t); i++) {
-		uint64_t s = prompt_check_attachment(ticket_attach_path(t, i), p, total);
-		if (s != UINT64_MAX)
-			total += s;
-	}
-	for (;;) {
-		if (ticket_attach_count(t) >= provider_max_attachments(p))
-			return PROMPT_OK;
-		char *answer = prompt_readline(_("file> "), true);
-		if (!answer)
+	uint64_t *sizes = xcalloc(ticket_attach_count(t) + 1, sizeof *sizes);
+	for (size_t i = 0; i < ticket_attach_count(t);) {
+		enum prompt_verdict v = prompt_check_attachment(t, ticket_attach_path(t, i), i + 1,
+		                                                p, total, &sizes[i]);
+		if (v == PROMPT_STOPPED) {
+			free(sizes);
 			return PROMPT_INTERRUPTED;
+		}
+		if (v == PROMPT_REFUSED) {
+			printf("  %s%s %s%s\n", PROMPT_DIM, _("Taken out of the attachments:"),
+			       ticket_attach_path(t, i), PROMPT_RESET);
+			ticket_attach_remove(t, i);
+			prompt_edits = true;
+			continue;
+		}
+		total += sizes[i++];
+	}
+	if (ticket_attach_count(t) > 0) {
+		prompt_show_total(ticket_attach_count(t), total, p);
+		printf("  %s%s%s\n", PROMPT_DIM,
+		       _("To take one out, type - and its number (for example -1)."), PROMPT_RESET);
+	}
+	enum prompt_status st = PROMPT_OK;
+	for (;;) {
+		size_t count = ticket_attach_count(t);
+		bool full = count >= provider_max_attachments(p);
+		if (full)
+			printf("  %s%s%s\n", PROMPT_DIM,
+			       _("That is as many as support accepts: Enter finishes, -N takes one "
+			         "out."),
+			       PROMPT_RESET);
+		char *answer = prompt_readline(_("file> "), true);
+		if (!answer) {
+			st = PROMPT_INTERRUPTED;
+			break;
+		}
 		prompt_trim(answer);
 		if (!*answer) {
 			free(answer);
-			return PROMPT_OK;
+			break;
+		}
+		size_t gone = prompt_removal(answer);
+		if (gone) {
+			if (gone > count) {
+				char *msg = xasprintf(_("there is no attachment %zu"), gone);
+				prompt_show_error(msg);
+				free(msg);
+			} else {
+				printf("  %s%s %s%s\n", PROMPT_DIM,
+				       _("Taken out of the attachments:"),
+				       ticket_attach_path(t, gone - 1), PROMPT_RESET);
+				ticket_attach_remove(t, gone - 1);
+				total -= sizes[gone - 1];
+				memmove(&sizes[gone - 1], &sizes[gone],
+				        (count - gone) * sizeof *sizes);
+				prompt_edits = true;
+				prompt_show_total(count - 1, total, p);
+			}
+			free(answer);
+			continue;
+		}
+		if (full) {
+			char *msg =
+			    xasprintf(_("%s accepts at most %zu attachments"),
+			              provider_name(p, i18n_lang()), provider_max_attachments(p));
+			prompt_show_error(msg);
+			free(msg);
+			free(answer);
+			continue;
 		}
 		/* readline's completion may leave a quoted or escaped path. */
 		size_t len = strlen(answer);
@@ -841,17 +1222,28 @@ static enum prompt_status prompt_ask_attachments(struct ticket *t, const struct 
 			free(answer);
 			answer = expanded;
 		}
-		uint64_t s = prompt_check_attachment(answer, p, total);
-		if (s != UINT64_MAX) {
+		uint64_t size = 0;
+		enum prompt_verdict v =
+		    prompt_check_attachment(t, answer, count + 1, p, total, &size);
+		if (v == PROMPT_CLEAN) {
 			/* Absolute, so that a draft written anywhere still finds it. */
 			char real[PATH_MAX];
 			const char *keep = realpath(answer, real) ? real : answer;
 			ticket_attach_add(t, keep, NULL);
-			total += s;
+			prompt_edits = true;
+			sizes = xrealloc(sizes, (count + 2) * sizeof *sizes);
+			sizes[count] = size;
+			total += size;
 			prompt_show_total(ticket_attach_count(t), total, p);
 		}
 		free(answer);
+		if (v == PROMPT_STOPPED) {
+			st = PROMPT_INTERRUPTED;
+			break;
+		}
 	}
+	free(sizes);
+	return st;
 }
 
 /* ---- the interview ------------------------------------------------------ */
@@ -1007,10 +1399,8 @@ static enum prompt_status prompt_ask_provider(struct ticket *t, struct provider 
 			loaded[k] = NULL;
 		}
 	}
-	if (st == PROMPT_OK) {
-		struct ticket_origin o = {NULL, 0};
-		ticket_set(t, TF_PROVIDER, provider_id(*p), strlen(provider_id(*p)), &o);
-	}
+	if (st == PROMPT_OK)
+		prompt_store(t, TF_PROVIDER, provider_id(*p));
 	for (size_t i = 0; i < m; i++) {
 		provider_free(loaded[i]);
 		free(ids[i]);
@@ -1115,7 +1505,8 @@ enum prompt_status prompt_interview(struct ticket *t, struct provider **p,
 
 /* ---- review ---------------------------------------------------------- */
 
-void prompt_show_review(const struct compose *c, const struct provider *p, bool foreign_to)
+void prompt_show_review(const struct compose *c, const struct provider *p, const struct ticket *t,
+                        bool foreign_to)
 {
 	printf("\n%s══ %s ══%s\n", PROMPT_BOLD, _("Review: the email as support will see it"),
 	       PROMPT_RESET);
@@ -1126,12 +1517,25 @@ void prompt_show_review(const struct compose *c, const struct provider *p, bool 
 	else
 		printf("%s %s%s%s  (%s)\n", _("To:"), PROMPT_GREEN, compose_to(c), PROMPT_RESET,
 		       _("official address"));
-	printf("%s %s\n", _("Subject:"), compose_subject(c));
-	printf("%s\n%s", "────────", compose_body(c));
-	size_t body_len = strlen(compose_body(c));
-	if (body_len && compose_body(c)[body_len - 1] != '\n')
+	/* Scanned as a whole: a field's text as it stands in the body. */
+	size_t masked_subject = 0, masked_body = 0;
+	char *subject = prompt_mask(t, TF_SUBJECT, compose_subject(c), true, &masked_subject);
+	char *body = prompt_mask(t, TF_DESCRIPTION, compose_body(c), true, &masked_body);
+	printf("%s %s\n", _("Subject:"), subject);
+	printf("%s\n%s", "────────", body);
+	size_t body_len = strlen(body);
+	if (body_len && body[body_len - 1] != '\n')
 		putchar('\n');
 	printf("%s\n", "────────");
+	if (masked_subject + masked_body) {
+		printf("%s⚠ ", PROMPT_YELLOW);
+		printf(_("What the safety check flagged is shown as %s here; it is sent as "
+		         "written, since you said it is not a secret."),
+		       SECRETS_MASK);
+		printf("%s\n", PROMPT_RESET);
+	}
+	free(subject);
+	free(body);
 	uint64_t total = 0;
 	size_t n = compose_attachment_count(c);
 	for (size_t i = 0; i < n; i++) {
@@ -1148,10 +1552,12 @@ void prompt_show_review(const struct compose *c, const struct provider *p, bool 
 	free(hm);
 }
 
-enum prompt_choice prompt_review_choice(void)
+enum prompt_choice prompt_review_choice(bool can_send)
 {
 	for (;;) {
-		printf("\n%s\n", _("[s] send   [e] edit a field   [d] save draft   [q] quit"));
+		printf("\n%s\n", can_send
+		                     ? _("[s] send   [e] edit a field   [d] save draft   [q] quit")
+		                     : _("[e] edit a field   [d] save draft   [q] quit"));
 		char *answer = prompt_readline("> ", false);
 		if (!answer)
 			return PROMPT_CHOICE_INTERRUPTED;
@@ -1169,9 +1575,16 @@ enum prompt_choice prompt_review_choice(void)
 		else
 			ok = false;
 		free(answer);
+		if (ok && ch == PROMPT_CHOICE_SEND && !can_send) {
+			prompt_show_error(
+			    _("nothing can be sent until the problems above are fixed: "
+			      "answer e to edit a field, d or q"));
+			continue;
+		}
 		if (ok)
 			return ch;
-		prompt_show_error(_("please answer s, e, d or q"));
+		prompt_show_error(can_send ? _("please answer s, e, d or q")
+		                           : _("please answer e, d or q"));
 	}
 }
 
@@ -1253,14 +1666,24 @@ bool prompt_is_draft(const char *path)
 
 /* A copy of t whose attachment paths are absolute: the draft lives in
  * another directory, and the reader takes relative paths as relative to
- * the file. */
+ * the file. What the guard blocks is masked (and said so on stderr): a
+ * draft never holds a password, a code or a key, wherever it came from. */
 static struct ticket *prompt_draft_copy(const struct ticket *t)
 {
 	struct ticket *c = ticket_new();
 	for (int f = 0; f < TF_COUNT; f++) {
 		const char *v = f == TF_ATTACHMENT ? NULL : ticket_get(t, f);
-		if (v)
-			ticket_set(c, f, v, strlen(v), NULL);
+		if (!v)
+			continue;
+		size_t n = 0;
+		char *m = prompt_mask(t, f, v, false, &n);
+		ticket_set(c, f, m, strlen(m), NULL);
+		free(m);
+		if (n)
+			fprintf(stderr,
+			        _("ticketmail: %s: what looked like a secret is left out of the "
+			          "draft; %s marks where it was\n"),
+			        ticket_field_label(f, i18n_lang()), SECRETS_MASK);
 	}
 	char cwd[PATH_MAX];
 	bool have_cwd = getcwd(cwd, sizeof cwd) != NULL;

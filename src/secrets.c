@@ -1438,6 +1438,39 @@ size_t secrets_diagnose(const struct secrets *s, const char *text, size_t len,
 	return errors;
 }
 
+char *secrets_mask(const struct secrets *s, const char *text, size_t len, enum secrets_context ctx,
+                   const char *const *extra_secrets, const char *known_txid, bool warnings,
+                   size_t *count_out)
+{
+	struct secrets_finding *f;
+	size_t n = secrets_scan(s, text, len, ctx, extra_secrets, &f);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	size_t pos = 0, count = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].kind == SECRETS_HEX_64 &&
+		    secrets_is_known_txid(text, f[i].offset, f[i].length, known_txid))
+			continue;
+		if (f[i].action != SECRETS_BLOCK && !warnings)
+			continue;
+		size_t end = f[i].offset + f[i].length;
+		if (end <= pos)
+			continue;
+		if (f[i].offset > pos)
+			strbuf_add(&sb, text + pos, f[i].offset - pos);
+		/* Overlapping ranges share one mask. */
+		if (f[i].offset >= pos)
+			strbuf_adds(&sb, SECRETS_MASK);
+		pos = end;
+		count++;
+	}
+	strbuf_add(&sb, text + pos, len - pos);
+	free(f);
+	if (count_out)
+		*count_out = count;
+	return strbuf_take(&sb);
+}
+
 const char *secrets_kind_name(enum secrets_kind kind)
 {
 	return (unsigned)kind < SECRETS_KIND_COUNT ? secrets_kind_names[kind] : "unknown";

@@ -23,6 +23,7 @@
 
 #include "diag.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -113,6 +114,19 @@ size_t secrets_scan(const struct secrets *s, const char *text, size_t len, enum 
 size_t secrets_diagnose(const struct secrets *s, const char *text, size_t len,
                         enum secrets_context ctx, const char *const *extra_secrets,
                         const char *known_txid, int field, const char *where, struct diags *d);
+
+/* What a shown or saved value has in place of a secret: the same for every
+ * kind and length, so that it tells nothing about the secret. */
+#define SECRETS_MASK "\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2"
+
+/* A copy of text[0..len) (allocated, NUL-terminated) in which the range of
+ * every finding that secrets_diagnose() would report (the same arguments)
+ * is replaced by SECRETS_MASK: every finding when warnings is true, only
+ * the blocking ones otherwise. *count_out (may be NULL) gets the number of
+ * ranges replaced. */
+char *secrets_mask(const struct secrets *s, const char *text, size_t len, enum secrets_context ctx,
+                   const char *const *extra_secrets, const char *known_txid, bool warnings,
+                   size_t *count_out);
 
 /* The 1-based line and column (in code points) of byte offset in text. */
 void secrets_line_col(const char *text, size_t len, size_t offset, size_t *line_out,

@@ -238,6 +238,15 @@ void ticket_attach_add(struct ticket *t, const char *path, const struct ticket_o
 	t->nattach++;
 }
 
+void ticket_attach_remove(struct ticket *t, size_t i)
+{
+	if (i >= t->nattach)
+		return;
+	free(t->attach[i].path);
+	memmove(&t->attach[i], &t->attach[i + 1], (t->nattach - i - 1) * sizeof *t->attach);
+	t->nattach--;
+}
+
 size_t ticket_attach_count(const struct ticket *t)
 {
 	return t->nattach;

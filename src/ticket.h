@@ -121,6 +121,8 @@ struct ticket_origin ticket_origin_of(const struct ticket *t, enum ticket_field 
 /* Attachments, in order of addition. Paths are copied. */
 void ticket_attach_add(struct ticket *t, const char *path, const struct ticket_origin *origin);
 size_t ticket_attach_count(const struct ticket *t);
+/* Removes attachment i (< ticket_attach_count()); the later ones move up. */
+void ticket_attach_remove(struct ticket *t, size_t i);
 const char *ticket_attach_path(const struct ticket *t, size_t i);
 struct ticket_origin ticket_attach_origin(const struct ticket *t, size_t i);
 

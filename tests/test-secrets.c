@@ -613,6 +613,53 @@ START_TEST(test_diagnose_encodings)
 }
 END_TEST
 
+START_TEST(test_mask)
+{
+	/* Blocks only: the password and the code go, the warning stays. */
+	const char *text =
+	    "My password: Hunter2isgood\n验证码 583920\nlegal winner thank year wave "
+	    "sausage worth useful legal winner thank year";
+	size_t n = 0;
+	char *m = secrets_mask(sec, text, strlen(text), SECRETS_CTX_TEXT, NULL, NULL, false, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_ptr_null(strstr(m, "Hunter2isgood"));
+	ck_assert_ptr_null(strstr(m, "583920"));
+	ck_assert_ptr_nonnull(
+	    strstr(m, "My password: " SECRETS_MASK "\n验证码 " SECRETS_MASK "\n"));
+	ck_assert_ptr_nonnull(strstr(m, "sausage"));
+	/* The mask is not itself a secret. */
+	char *again = secrets_mask(sec, m, strlen(m), SECRETS_CTX_TEXT, NULL, NULL, false, &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_str_eq(again, m);
+	free(again);
+	free(m);
+	/* With warnings: the unverified phrase goes too. */
+	m = secrets_mask(sec, text, strlen(text), SECRETS_CTX_TEXT, NULL, NULL, true, &n);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_ptr_null(strstr(m, "sausage"));
+	free(m);
+	/* The ticket's own TxID is not a secret; another 64-hex string is. */
+	const char *txid = "6cee4e90ff512f94a4f52f8d9cbe0d9efb65b33f556279aee07a0d11b8e2d97f";
+	const char *t2 = "TxID 0x6cee4e90ff512f94a4f52f8d9cbe0d9efb65b33f556279aee07a0d11b8e2d97f, "
+	                 "then 1111111111111111111111111111111111111111111111111111111111111111";
+	m = secrets_mask(sec, t2, strlen(t2), SECRETS_CTX_TEXT, NULL, txid, true, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(m, txid));
+	ck_assert_ptr_nonnull(strstr(m, "then " SECRETS_MASK));
+	free(m);
+	/* The configured mail secret, wherever it is. */
+	const char *extra[] = {"tm-S3cret-9d41q", NULL};
+	const char *t3 = "pasted tm-S3cret-9d41q by mistake";
+	m = secrets_mask(sec, t3, strlen(t3), SECRETS_CTX_TEXT, extra, NULL, false, NULL);
+	ck_assert_str_eq(m, "pasted " SECRETS_MASK " by mistake");
+	free(m);
+	m = secrets_mask(sec, "", 0, SECRETS_CTX_TEXT, NULL, NULL, true, &n);
+	ck_assert_str_eq(m, "");
+	ck_assert_uint_eq(n, 0);
+	free(m);
+}
+END_TEST
+
 START_TEST(test_names)
 {
 	for (int k = 0; k < SECRETS_KIND_COUNT; k++)
@@ -645,6 +692,7 @@ static Suite *secrets_suite(void)
 	tcase_add_test(tc, test_smtp_secret);
 	tcase_add_test(tc, test_diagnose);
 	tcase_add_test(tc, test_diagnose_encodings);
+	tcase_add_test(tc, test_mask);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return s;

@@ -63,6 +63,15 @@ START_TEST(test_values_exact)
 	ck_assert_str_eq(ticket_attach_path(t, 1), "b.png");
 	ck_assert_uint_eq(ticket_attach_origin(t, 0).line, 7);
 	ck_assert_ptr_null(ticket_attach_origin(t, 1).file);
+	ticket_attach_add(t, "c.png", NULL);
+	ticket_attach_remove(t, 0);
+	ck_assert_uint_eq(ticket_attach_count(t), 2);
+	ck_assert_str_eq(ticket_attach_path(t, 0), "b.png");
+	ck_assert_str_eq(ticket_attach_path(t, 1), "c.png");
+	ticket_attach_remove(t, 5); /* out of range: nothing */
+	ticket_attach_remove(t, 1);
+	ck_assert_uint_eq(ticket_attach_count(t), 1);
+	ck_assert_str_eq(ticket_attach_path(t, 0), "b.png");
 	ck_assert_str_eq(ticket_field_label(TF_TXID, "zh_CN"), "交易哈希（TxID）");
 	ck_assert_str_eq(ticket_field_label(TF_TXID, "en"), "Transaction ID (TxID)");
 	ticket_free(t);

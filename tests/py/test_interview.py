@@ -1,9 +1,12 @@
 #!/usr/bin/python3
 """The guided interview in a pseudo-terminal (issue 4): full interviews in
 Chinese and English ending in delivery to tests/smtpd.py, refused answers
-asked again, Tab completion of attachment paths, the $EDITOR path, Ctrl-C
-and EOF leaving a draft and a sane terminal, resuming a draft, NO_COLOR,
-pasted escape sequences, and no prompting without a terminal."""
+asked again, Tab completion of attachment paths, the $EDITOR path (CRLF
+included), Ctrl-C and EOF leaving a draft and a sane terminal, resuming a
+draft, leaving the review, NO_COLOR, pasted escape sequences, no prompting
+without a terminal, and secrets: refused as they are typed, never shown
+back and never saved in a draft, and attachments checked as they are
+added."""
 
 import os
 import re
@@ -321,10 +324,15 @@ def test_invalid_field_in_file(srv):
     s.child.sendline("q")
     status = s.finish()
     out = visible(s.out)
-    tap.is_(status, 0, "invalid field: fixed, then quit at the review", out[-1500:])
+    tap.is_(status, 75, "invalid field: fixed, then quit at the review: exit 75", out[-1500:])
     headers = re.findall(r"(?m)^(\S.*?) [(](?:required|optional|this or)", out)
     tap.is_(headers, ["Transaction ID (TxID)"], "only the invalid field is asked", out[:1500])
     tap.has(out, TXID, "the review shows the corrected TxID")
+    path = resume_path(out)
+    tap.ok(path and drafts(env) == [path], "quit after a correction: the answers are kept as a draft",
+           out[-800:])
+    if path:
+        tap.has(open(path, encoding="utf-8").read(), TXID, "the draft holds the corrected TxID")
 
 
 def test_no_color(srv):
@@ -337,7 +345,7 @@ def test_no_color(srv):
     s.prompt()
     s.child.sendline("q")
     status = s.finish()
-    tap.is_(status, 0, "quit at the review: exit 0", visible(s.out)[-1000:])
+    tap.is_(status, 75, "quit at the review: exit 75 (not sent)", visible(s.out)[-1000:])
     tap.ok(not SGR.search(s.out), "NO_COLOR: no colour escape sequences at all",
            repr(SGR.findall(s.out)[:5]))
     tap.is_(srv.message_paths(), [], "quit: nothing sent")
@@ -369,9 +377,9 @@ def test_no_account(srv):
 
 
 def test_secret_after_edit(srv):
-    """A password typed into a field at the review is caught before
-    anything is sent: explained (without echoing it), that field asked
-    again, and only the clean text leaves."""
+    """A password typed into a field at the review is caught as it is
+    entered: explained (without echoing it), that field asked again, and
+    only the clean text leaves."""
     env = new_env("secret", srv)
     secret = "Hunter2Zebra77"
     s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL)
@@ -382,8 +390,11 @@ def test_secret_after_edit(srv):
     s.prompt()
     s.child.sendline("description")
     s.text("Description", ["The withdrawal never arrived.", "My password: " + secret])
+    s.expect("✗")
     s.expect("password")
-    s.text("Description", ["The withdrawal never arrived; please check it."])
+    for line in ["The withdrawal never arrived; please check it.", "."]:
+        s.prompt("| ")
+        s.child.sendline(line)
     s.expect("[s] send")
     s.prompt()
     s.child.sendline("s")
@@ -403,6 +414,415 @@ def test_secret_after_edit(srv):
         tap.ok(good, "the corrected description was sent", res)
 
 
+
+def ticket_with(env, name, example="withdrawal-en.ini", **changes):
+    """A copy of an example ticket with some lines replaced (key = new
+    value, or None to drop the key and its continuation lines). The
+    attachment paths are made absolute."""
+    src = open(os.path.join(fixture.EXAMPLES, example), encoding="utf-8").read()
+    out, skip = [], False
+    for line in src.splitlines():
+        if skip and line.startswith((" ", "\t")):
+            continue
+        skip = False
+        key = line.split("=", 1)[0].strip() if "=" in line and not line[0].isspace() else None
+        if key in changes:
+            skip = True  # the old value's continuation lines go too
+            if changes[key] is None:
+                continue
+            line = f"{key} = {changes[key]}"
+        if key == "file":
+            line = "file = " + os.path.join(fixture.EXAMPLES, line.split("=", 1)[1].strip())
+        out.append(line)
+    path = os.path.join(env.root, name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+    return path
+
+
+def write_editor(env, name, body):
+    path = os.path.join(env.root, name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n" + body)
+    os.chmod(path, 0o755)
+    return path
+
+
+def test_editor_crlf(srv):
+    """An editor that saves CRLF line ends, and ends the file with a lone
+    CR: the text is taken with LF line ends."""
+    env = new_env("crlf", srv)
+    count = os.path.join(env.root, "count")
+    editor = write_editor(env, "editor.sh",
+                          f'echo run >>"{count}"\n'
+                          f'[ "$(wc -l <"{count}")" -gt 1 ] && exit 3\n'
+                          "printf 'Deposit still missing.\\r\\nSecond line.\\r\\n\\r\\nLast line.\\r' >\"$1\"\n")
+    path = ticket_with(env, "nodesc.ini", description=None)
+    s = Session(env, "--lang", "en", "--ticket", path,
+                extra_env={"EDITOR": editor, "VISUAL": None})
+    s.header("Description")
+    s.child.expect_exact(["[s] send", "| "])
+    if s.child.after == "| ":
+        s.child.sendintr()
+    else:
+        s.prompt()
+        s.child.sendline("s")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 0, "CRLF from the editor: accepted and sent", out[-2000:])
+    tap.hasnt(out, "U+000D", "no complaint about a carriage return", out[-2000:])
+    tap.is_(open(count).read().count("run"), 1, "the editor is opened once")
+    msgs = srv.message_paths()
+    if tap.ok(msgs, "one message delivered"):
+        # The decoded body, its CRLF line ends (MIME's) made LF: no CR is left.
+        _, dump = fixture.mimecheck(msgs[-1], "--dump")
+        tap.has(dump.replace("\r\n", "\n"), "Deposit still missing.\nSecond line.\n\nLast line.",
+                "the text is sent as written, nothing lost, no stray CR")
+
+
+def test_keep_hints(srv):
+    """Each kind of field says truly how its current value is kept: a
+    one-line field shows it in brackets, a multi-line one above the entry."""
+    env = new_env("hints", srv)
+    s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL,
+                extra_env={"EDITOR": None, "VISUAL": None})
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("e")
+    s.expect("Which field?")
+    s.prompt()
+    s.child.sendline("steps")
+    s.header("Steps taken")
+    s.prompt("| ")
+    text_prompt = visible(s.out[s.out.rindex("Steps taken"):])
+    s.child.sendline(".")  # keeps the current text
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("e")
+    s.expect("Which field?")
+    s.prompt()
+    s.child.sendline("name")
+    s.header("Name")
+    s.prompt()
+    line_prompt = visible(s.out[s.out.rindex("Name"):])
+    s.child.sendline("")  # keeps the value in brackets
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("s")
+    status = s.finish()
+    out = visible(s.out)
+    tap.hasnt(text_prompt, "brackets", "a multi-line field does not speak of brackets",
+              text_prompt)
+    tap.has(text_prompt, "A \".\" on the first line keeps the current text; \"-\" and then "
+            "\".\" clear it.", "it says how its text, shown above, is kept and cleared",
+            text_prompt)
+    tap.has(line_prompt, "Enter keeps the value in brackets", "a one-line field speaks of brackets",
+            line_prompt)
+    tap.has(line_prompt, "[张伟] > ", "and shows its value in them", line_prompt)
+    tap.is_(status, 0, "both values kept, then sent", out[-1500:])
+    delivered_check(srv, "USDT提币未到账", "--expect-body-contains", "2. 选择 USDT，网络选择 TRC20",
+                    "--expect-body-contains", "张伟")
+
+
+def test_leave_review(srv):
+    """d and q at the review exit 75 (not sent): d saves a draft; q saves
+    one when something was typed, and says the file is unchanged when
+    not."""
+    env = new_env("leave", srv)
+    s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL)
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("d")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 75, "d at the review: exit 75", out[-1500:])
+    path = resume_path(out)
+    tap.ok(path and drafts(env) == [path], "d: a draft is saved and named", out[-800:])
+    for p in drafts(env):
+        os.unlink(p)
+
+    s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL)
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("q")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 75, "q with nothing typed: exit 75", out[-1500:])
+    tap.has(out, "The ticket file is unchanged", "q with nothing typed: says the file is as it was")
+    tap.is_(drafts(env), [], "q with nothing typed: no draft")
+
+    s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL)
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("e")
+    s.expect("Which field?")
+    s.prompt()
+    s.child.sendline("name")
+    s.line("Name", "Wei Zhang")
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("q")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 75, "q after an edit: exit 75", out[-1500:])
+    path = resume_path(out)
+    tap.ok(path and drafts(env) == [path], "q after an edit: a draft is saved and named",
+           out[-800:])
+    if path:
+        text = open(path, encoding="utf-8").read()
+        tap.has(text, "name = Wei Zhang", "the draft holds the edit")
+        tap.has(text, "2. 选择 USDT，网络选择 TRC20", "and the rest of the ticket")
+    tap.is_(srv.message_paths(), [], "leaving the review: nothing sent")
+
+
+MASK = "••••••"
+PASSWORD = "Hunter2isgood"
+CODE = "583920"
+
+
+def test_secret_never_shown_or_saved(srv):
+    """A ticket file and --set holding a password and a code: the fields
+    are asked again with the secret masked wherever their value is shown
+    (Current text), Ctrl-C keeps a draft without them, in Chinese."""
+    env = new_env("secret-resume", srv)
+    path = ticket_with(env, "secret.ini", "withdrawal-zh.ini",
+                       description="提币一直未到账。My password: " + PASSWORD + " 请核实。")
+    s = Session(env, "--lang", "zh_CN", "--ticket", path,
+                "--set", "steps=1. 输入验证码 " + CODE + " 后提交提币。",
+                extra_env={"EDITOR": None, "VISUAL": None})
+    s.header("问题描述")
+    s.expect("当前内容：")
+    s.prompt("| ")
+    s.child.sendintr()
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 75, "secret in a ticket file, Ctrl-C: exit 75", out[-2000:])
+    tap.hasnt(out, PASSWORD, "the password from the file is never printed", out[-3000:])
+    tap.hasnt(out, CODE, "the code from --set is never printed", out[-3000:])
+    tap.has(out, "提币一直未到账。My password: " + MASK + " 请核实。",
+            "Current text shows the rest of the value, the secret masked")
+    draft = resume_path(out)
+    tap.ok(draft and drafts(env) == [draft], "Ctrl-C: a draft is saved", out[-800:])
+    if draft:
+        text = open(draft, encoding="utf-8").read()
+        tap.hasnt(text, PASSWORD, "the draft does not hold the password from the file")
+        tap.hasnt(text, CODE, "the draft does not hold the code from --set")
+        tap.has(text, "提币一直未到账。My password: " + MASK, "the draft keeps the rest of the text")
+        tap.has(text, "1. 输入验证码 " + MASK + " 后提交提币。", "and the rest of --set's text")
+
+
+def test_secret_refused_at_entry(srv):
+    """A password typed in the interview is refused as soon as its text is
+    entered, before any other question, explained without echoing it; the
+    rest is kept with "."; a code typed before Ctrl-C stays out of the
+    draft."""
+    env = new_env("secret-entry", srv)
+    s = Session(env, "--lang", "en", extra_env={"EDITOR": None, "VISUAL": None})
+    s.line("Provider", "")
+    s.line("What is the problem about?", "5")
+    s.line("When it happened", "2026-11-20 14:32 +08:00")
+    s.line("User ID (UID)", "482910375516289034")
+    s.text("Description", ["The campaign reward never arrived.", "My password: " + PASSWORD])
+    s.expect("✗ Description, line 2, column 14: contains a password")
+    s.expect("Current text:")
+    s.expect("A \".\" on the first line keeps the current text.")
+    s.prompt("| ")
+    refused_at = len(s.out)
+    s.child.sendline(".")  # keeps the rest
+    s.header("Steps taken")
+    s.prompt("| ")
+    s.child.sendline("1. Logged in with 验证码 " + CODE)
+    s.prompt("| ")
+    s.child.sendintr()
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 75, "Ctrl-C after a refused password: exit 75", out[-2000:])
+    before = visible(s.out[:refused_at])
+    tap.hasnt(before, "Steps taken", "the password is refused before the next question",
+              before[-1500:])
+    after = visible(s.out[refused_at:])
+    tap.hasnt(visible(s.out[s.out.index("✗"):]), PASSWORD,
+              "the password is not echoed after it was typed", after)
+    tap.has(out, "The campaign reward never arrived.\nMy password: " + MASK,
+            "Current text: the rest of the answer, the password masked")
+    draft = resume_path(out)
+    tap.ok(draft and drafts(env) == [draft], "Ctrl-C: a draft is saved", out[-800:])
+    if draft:
+        text = open(draft, encoding="utf-8").read()
+        tap.hasnt(text, PASSWORD, "the draft does not hold the refused password")
+        tap.hasnt(text, CODE, "the draft does not hold the code typed just before Ctrl-C")
+        tap.has(text, "The campaign reward never arrived.", "the draft keeps the description")
+        tap.has(text, "1. Logged in with 验证码 " + MASK, "and the rest of the text typed")
+        tap.is_(stat.S_IMODE(os.stat(draft).st_mode), 0o600, "the draft is 0600")
+
+
+def test_secret_editor(srv):
+    """With $EDITOR, a refused text comes back in the editor with the
+    secret masked and the rest intact; the editor never sees the secret."""
+    env = new_env("secret-editor", srv)
+    seen = os.path.join(env.root, "seen")
+    editor = write_editor(env, "editor.sh",
+                          f'cat "$1" >>"{seen}"; echo ==== >>"{seen}"\n'
+                          'if grep -q "••••••" "$1"; then\n'
+                          '  grep -v "••••••" "$1" >"$1.new" && mv "$1.new" "$1"\n'
+                          'else\n'
+                          f'  printf "%s\\n" "Deposit still missing." "My password: {PASSWORD}" >"$1"\n'
+                          'fi\n')
+    path = ticket_with(env, "nodesc.ini", description=None)
+    s = Session(env, "--lang", "en", "--ticket", path,
+                extra_env={"EDITOR": editor, "VISUAL": None})
+    s.header("Description")
+    s.expect("✗ Description, line 2")
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("s")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 0, "editor: the refused text, fixed in the editor, is sent", out[-2000:])
+    log = open(seen, encoding="utf-8").read() if os.path.exists(seen) else ""
+    runs = log.split("====\n")
+    tap.is_(len(runs), 3, "the editor ran twice", log)
+    tap.hasnt(log, PASSWORD, "the editor never got the password back", log)
+    tap.has(runs[1] if len(runs) > 1 else "", "Deposit still missing.\nMy password: " + MASK,
+            "the second run holds the rest of the text, the password masked", log)
+    tap.hasnt(out[out.index("✗"):] if "✗" in out else out, PASSWORD,
+              "the password is not printed", out[-2000:])
+    delivered_check(srv, "Deposit not credited", "--expect-body-contains", "Deposit still missing.")
+
+
+def test_warning_answered_no(srv):
+    """A warning in a ticket file (64 hex digits) answered "it may be a
+    secret" asks for that field again, instead of ending the run; the
+    flagged text is never shown."""
+    env = new_env("warning-no", srv)
+    hexs = "5" * 64
+    path = ticket_with(env, "hex.ini", description="The deposit never arrived. See " + hexs + ".")
+    s = Session(env, "--lang", "en", "--ticket", path, extra_env={"EDITOR": None, "VISUAL": None})
+    s.expect("[yes/no]")
+    s.prompt()
+    s.child.sendline("no")
+    s.header("Description")
+    s.expect("Current text:")
+    for line in ["The deposit never arrived; please check it.", "."]:
+        s.prompt("| ")
+        s.child.sendline(line)
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("s")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 0, "a warning answered no: the field is asked again, then sent", out[-2500:])
+    tap.has(out, "The deposit never arrived. See " + MASK + ".",
+            "Current text shows the flagged part masked", out[-2500:])
+    tap.hasnt(out, hexs, "the flagged hex string is never printed")
+    delivered_check(srv, "Deposit not credited",
+                    "--expect-body-contains", "The deposit never arrived; please check it.")
+
+
+def test_refusal_after_review_returns(srv):
+    """A change at the review that the final check refuses, and that no
+    single answer fixes (the ticket switched to English, whose subject
+    template is broken here), brings the review back instead of ending
+    the run: "send" waits, the change is kept, d saves it all."""
+    env = new_env("refused-edit", srv)
+    data = os.path.join(env.root, "datadir")
+    shutil.copytree(os.path.join(fixture.TOP_DIR, "share"), data)
+    shutil.copytree(os.path.join(fixture.TOP_DIR, "templates"), os.path.join(data, "templates"))
+    with open(os.path.join(data, "templates", "en", "subject.txt"), "a") as f:
+        f.write("a second line\n")
+    s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL,
+                extra_env={"TICKETMAIL_DATADIR": data})
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("e")
+    s.expect("Which field?")
+    s.prompt()
+    s.child.sendline("language")
+    s.line("Email language", "en")
+    s.expect("the subject template must produce a single line")
+    s.expect("[e] edit a field   [d] save draft   [q] quit")
+    s.prompt()
+    s.child.sendline("s")
+    s.expect("✗ nothing can be sent until the problems above are fixed")
+    s.prompt()
+    s.child.sendline("d")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 75, "a refused edit at the review: back to the review, then d: exit 75",
+            out[-2000:])
+    tap.is_(srv.message_paths(), [], "a refused edit: nothing sent")
+    path = resume_path(out)
+    tap.ok(path and drafts(env) == [path], "d after a refused edit: a draft is saved", out[-800:])
+    if path:
+        tap.has(open(path, encoding="utf-8").read(), "language = en", "the draft keeps the edit")
+
+
+def test_attachment_checked_when_added(srv):
+    """At the review, an attachment is checked completely when it is added:
+    a text log holding a password is refused at once, without echoing it,
+    and the review comes back; then a file that only the final check
+    refuses (the account file) brings the attachments step back, where it
+    is taken out, and the rest is sent."""
+    env = new_env("attach-review", srv)
+    # An account file outside the configuration directory, with no secret
+    # in it: only the final check knows it must not be attached.
+    account = os.path.join(env.root, "account.ini")
+    pwfile = os.path.join(env.root, "pw")
+    with open(pwfile, "w") as f:
+        f.write(fixture.SECRET + "\n")
+    with open(account, "w") as f:
+        f.write(f"[account]\nfrom = {fixture.USER}\nsmtp = {srv.url}\nuser = {fixture.USER}\n"
+                f"ca_file = {os.path.join(fixture.certs(), 'ca.pem')}\n"
+                f"password_command = cat {pwfile}\n")
+    os.chmod(account, 0o600)
+    log = os.path.join(env.root, "secret.log")
+    with open(log, "w") as f:
+        f.write("10:02 login ok\n10:03 My password: " + PASSWORD + "\n10:04 withdrawal\n")
+    s = Session(env, "--lang", "en", "-c", account, "--ticket", fixture.WITHDRAWAL)
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("e")
+    s.expect("Which field?")
+    s.prompt()
+    s.child.sendline("file")
+    s.header("Attachment")
+    s.prompt()
+    s.child.sendline(log)
+    s.expect("✗ secret.log, line 2, column 20: contains a password")
+    s.prompt()
+    refused_at = len(s.out)
+    s.child.sendline("")
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("e")
+    s.expect("Which field?")
+    s.prompt()
+    s.child.sendline("file")
+    s.header("Attachment")
+    s.prompt()
+    s.child.sendline(account)
+    s.expect("3 attachment(s)")
+    s.prompt()
+    s.child.sendline("")
+    s.expect("your account configuration")
+    s.header("Attachment")  # asked again, not the end of the run
+    s.expect("3) account.ini")
+    s.prompt()
+    s.child.sendline("-3")
+    s.expect("Taken out of the attachments:")
+    s.prompt()
+    s.child.sendline("")
+    s.expect("[s] send")
+    s.prompt()
+    s.child.sendline("s")
+    status = s.finish()
+    out = visible(s.out)
+    tap.is_(status, 0, "refused attachments at the review: the rest is sent", out[-2500:])
+    tap.hasnt(visible(s.out[refused_at - 400:]), PASSWORD, "the log's password is not printed")
+    tap.hasnt(out, "✓ 3) secret.log", "secret.log is never accepted", out[-2500:])
+    delivered_check(srv, "USDT提币未到账", "--expect-parts", "3")
+
+
 def main():
     certs = fixture.certs()
     with fixture.Server(certs) as srv:
@@ -419,6 +839,22 @@ def main():
         test_no_account(srv)
     with fixture.Server(certs) as srv:
         test_secret_after_edit(srv)
+    with fixture.Server(certs) as srv:
+        test_editor_crlf(srv)
+    with fixture.Server(certs) as srv:
+        test_keep_hints(srv)
+    with fixture.Server(certs) as srv:
+        test_leave_review(srv)
+        test_secret_never_shown_or_saved(srv)
+        test_secret_refused_at_entry(srv)
+    with fixture.Server(certs) as srv:
+        test_secret_editor(srv)
+    with fixture.Server(certs) as srv:
+        test_warning_answered_no(srv)
+    with fixture.Server(certs) as srv:
+        test_attachment_checked_when_added(srv)
+    with fixture.Server(certs) as srv:
+        test_refusal_after_review_returns(srv)
 
 
 tap.main(main)
