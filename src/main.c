@@ -90,8 +90,9 @@ struct main_run {
 static void main_usage(FILE *out)
 {
 	fputs(_("Usage: ticketmail [OPTION]...\n"
-	        "       ticketmail outbox [--flush | --resend ID | --drop ID]\n"
-	        "       ticketmail history\n"
+	        "       ticketmail [-c FILE] [--lang LANG] outbox [--flush | --resend ID |\n"
+	        "                  --drop ID]\n"
+	        "       ticketmail [-c FILE] [--lang LANG] history\n"
 	        "Write one complete, safe support email to your exchange's official address\n"
 	        "and send it. On a terminal with no ticket file, ticketmail asks for\n"
 	        "everything step by step.\n"
@@ -114,10 +115,11 @@ static void main_usage(FILE *out)
 	        "  -V, --version          show version information and exit\n"
 	        "\n"
 	        "Exit status: 0 done; 64 usage; 65 invalid ticket or refused by a safety\n"
-	        "check; 66 missing file; 69 refused by the server or delivery unknown;\n"
-	        "70 internal error; 73 cannot create a file; 74 cannot write the message\n"
-	        "(e.g. a full disk); 75 not sent yet (queued, or interview saved as a\n"
-	        "draft); 76 TLS failure; 77 login refused; 78 bad configuration.\n"
+	        "check; 66 missing or unreadable file; 69 refused by the server or\n"
+	        "delivery unknown; 70 internal error; 73 cannot create a file; 74 cannot\n"
+	        "write the message (e.g. a full disk); 75 not sent yet (queued, or the\n"
+	        "interview ended and its draft was kept); 76 TLS failure; 77 login\n"
+	        "refused; 78 bad configuration.\n"
 	        "See ticketmail(1) and ticketmail.ini(5).\n"),
 	      out);
 }
