@@ -151,6 +151,18 @@ static char **prompt_no_completion(const char *text, int start, int end)
 	return NULL;
 }
 
+/* Blocks the signals the interview handles (SIGINT, SIGTERM, SIGHUP) in
+ * this thread; the mask before goes to *old. */
+static void prompt_block_signals(sigset_t *old)
+{
+	sigset_t ours;
+	sigemptyset(&ours);
+	sigaddset(&ours, SIGINT);
+	sigaddset(&ours, SIGTERM);
+	sigaddset(&ours, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &ours, old);
+}
+
 static void prompt_install_signals(struct sigaction *old_int, struct sigaction *old_term,
                                    struct sigaction *old_hup)
 {
@@ -179,12 +191,8 @@ static char *prompt_readline(const char *text, bool complete_paths)
 	prompt_install_signals(&oi, &ot, &oh);
 	/* Blocked except inside pselect(): a signal that comes just before the
 	 * wait would otherwise go unseen until the next key. */
-	sigset_t ours, waitmask;
-	sigemptyset(&ours);
-	sigaddset(&ours, SIGINT);
-	sigaddset(&ours, SIGTERM);
-	sigaddset(&ours, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &ours, &waitmask);
+	sigset_t waitmask;
+	prompt_block_signals(&waitmask);
 	prompt_done = false;
 	prompt_got = NULL;
 	fflush(stdout);
@@ -1726,12 +1734,8 @@ int prompt_save_draft(const struct ticket *t, const char *path, char **path_out)
 		final = xasprintf("%s/draft-%s-%ld.ini", dir, stamp, (long)getpid());
 	}
 	/* A second Ctrl-C must not leave the temporary file behind. */
-	sigset_t block, old_mask;
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &old_mask);
+	sigset_t old_mask;
+	prompt_block_signals(&old_mask);
 	char *tmp = xasprintf("%s.tmpXXXXXX", final);
 	int fd = mkstemp(tmp);
 	int rc = -1;
@@ -1772,7 +1776,7 @@ int prompt_save_draft(const struct ticket *t, const char *path, char **path_out)
 	final = NULL;
 	rc = 0;
 out:
-	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	free(tmp);
 	free(final);
 	free(dir);
