@@ -176,6 +176,8 @@ static void prompt_install_signals(struct sigaction *old_int, struct sigaction *
 	sigaction(SIGHUP, &sa, old_hup);
 }
 
+static void prompt_remember(const char *line);
+
 /* Reads one line with readline's callback interface, so that a signal
  * interrupts the wait and the terminal is restored by readline itself.
  * Returns an allocated line, or NULL on EOF or interruption. */
@@ -229,7 +231,7 @@ static char *prompt_readline(const char *text, bool complete_paths)
 	if (!prompt_got)
 		fputc('\n', stdout);
 	else if (*prompt_got)
-		prompt_rl.add_history(prompt_got);
+		prompt_remember(prompt_got);
 	return prompt_got;
 }
 
@@ -356,6 +358,20 @@ static char *prompt_mask(const struct ticket *t, int f, const char *value, bool 
 	}
 	return secrets_mask(s, value, strlen(value), prompt_ctx(f), prompt_extras(),
 	                    ticket_get(t, TF_TXID), warnings, n_out);
+}
+
+/* Adds a line to readline's history (the Up arrow) with whatever the guard
+ * finds in it masked: a refused answer must not come back on the screen.
+ * Without the scanner nothing is added. */
+static void prompt_remember(const char *line)
+{
+	const struct secrets *s = prompt_guard();
+	if (!s)
+		return;
+	char *m = secrets_mask(s, line, strlen(line), SECRETS_CTX_TEXT, prompt_extras(), NULL, true,
+	                       NULL);
+	prompt_rl.add_history(m);
+	free(m);
 }
 
 static bool prompt_acc_match(const struct prompt_accepted *a, int field, const char *where)

@@ -17,6 +17,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import pexpect  # noqa: E402
+
 import fixture  # noqa: E402
 import tap  # noqa: E402
 from interview_util import SGR, Session, visible  # noqa: E402
@@ -611,6 +613,33 @@ def test_secret_never_shown_or_saved(srv):
         tap.has(text, "1. 输入验证码 " + MASK + " 后提交提币。", "and the rest of --set's text")
 
 
+def test_secret_not_in_history(srv):
+    """A refused answer does not come back with the Up arrow: readline's
+    history holds the line with the secret masked."""
+    env = new_env("secret-history", srv)
+    s = Session(env, "--lang", "en", extra_env={"EDITOR": None, "VISUAL": None})
+    s.line("Provider", "")
+    s.line("What is the problem about?", "5")
+    s.line("When it happened", "2026-11-20 14:32 +08:00")
+    s.line("User ID (UID)", "password: " + PASSWORD)
+    s.expect("✗")
+    s.prompt()
+    s.child.timeout = 10
+    mark = len(s.out)
+    s.send("\x1b[A")  # Up
+    try:
+        s.expect("password: " + MASK)
+        recalled = True
+    except pexpect.TIMEOUT:
+        recalled = False
+    s.child.sendintr()
+    status = s.finish()
+    after = visible(s.out[mark:])
+    tap.ok(recalled, "Up recalls the refused line with the password masked", after[-600:])
+    tap.hasnt(after, PASSWORD, "Up does not show the refused password")
+    tap.is_(status, 75, "Ctrl-C then: exit 75")
+
+
 def test_secret_refused_at_entry(srv):
     """A password typed in the interview is refused as soon as its text is
     entered, before any other question, explained without echoing it; the
@@ -847,6 +876,7 @@ def main():
         test_leave_review(srv)
         test_secret_never_shown_or_saved(srv)
         test_secret_refused_at_entry(srv)
+        test_secret_not_in_history(srv)
     with fixture.Server(certs) as srv:
         test_secret_editor(srv)
     with fixture.Server(certs) as srv:
