@@ -31,6 +31,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -467,7 +468,9 @@ static char *main_resume_command(const struct main_run *r, const char *path)
 }
 
 /* Saves what was typed so far and says how to resume. */
-static int main_interrupted(struct main_run *r)
+/* Keeps the answers in a draft, says how to resume, and returns status
+ * (EX_CANTCREAT when the draft cannot be written). */
+static int main_keep_answers(struct main_run *r, int status)
 {
 	r->stopped = true;
 	char *path = NULL;
@@ -479,7 +482,43 @@ static int main_interrupted(struct main_run *r)
 	        cmd);
 	free(cmd);
 	free(path);
-	return EX_TEMPFAIL;
+	return status;
+}
+
+static int main_interrupted(struct main_run *r)
+{
+	return main_keep_answers(r, EX_TEMPFAIL);
+}
+
+static volatile sig_atomic_t main_signalled;
+
+static void main_on_signal(int sig)
+{
+	(void)sig;
+	main_signalled = 1;
+}
+
+/* The mail password, looked up after the interview: on a terminal a
+ * Ctrl-C at its prompt (or during password_command) ends the lookup, not
+ * the process, so that the answers can still be kept. NULL with *err. */
+static const char *main_lookup_secret(struct main_run *r, char **err, bool *interrupted)
+{
+	*interrupted = false;
+	if (!r->interactive)
+		return account_secret(r->acct, err);
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa, old[UTIL_ARRAY_LEN(sigs)];
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = main_on_signal;
+	sigemptyset(&sa.sa_mask);
+	main_signalled = 0;
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(sigs); i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	const char *secret = account_secret(r->acct, err);
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(sigs); i++)
+		sigaction(sigs[i], &old[i], NULL);
+	*interrupted = main_signalled != 0;
+	return secret;
 }
 
 /* Validates; on a terminal, asks again for every field with a problem
@@ -1371,19 +1410,31 @@ static int main_run(struct main_run *r)
 	main_first(&status, recipient_status);
 	/* The mail password is looked up (a command run, or a question on the
 	 * terminal) only for a ticket that can be sent. */
+	bool secret_failed = false;
 	if (status == -1 && !r->o->dry_run && r->acct &&
 	    account_transport(r->acct) == ACCOUNT_TRANSPORT_SMTP) {
 		char *err = NULL;
-		r->secret = account_secret(r->acct, &err);
+		bool interrupted = false;
+		r->secret = main_lookup_secret(r, &err, &interrupted);
 		prompt_set_secret(r->secret);
+		if (interrupted) {
+			free(err);
+			return main_interrupted(r);
+		}
 		if (!r->secret) {
 			diags_add(&r->d, DIAG_ERROR, -1, account_path(r->acct), "secret", "%s",
 			          err);
 			free(err);
 			status = EX_CONFIG;
+			secret_failed = true;
 		}
 	}
 	main_first(&status, main_guarded_compose(r, status != -1));
+	if (status != -1 && secret_failed && r->interactive) {
+		/* What was typed must survive a password that cannot be had. */
+		diags_flush(stderr, &r->d);
+		return main_keep_answers(r, status);
+	}
 	if (status != -1)
 		return status;
 	if (r->o->dry_run) {

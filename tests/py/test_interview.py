@@ -613,6 +613,45 @@ def test_secret_never_shown_or_saved(srv):
         tap.has(text, "1. 输入验证码 " + MASK + " 后提交提币。", "and the rest of --set's text")
 
 
+def test_password_step_keeps_answers(srv):
+    """Answers typed in the interview survive the mail-password step: Ctrl-C
+    at the password prompt exits 75 with a draft, and a password_command
+    that fails exits 78 with a draft, each naming the resume command."""
+    for mode in ("prompt", "command"):
+        env = fixture.Env("pw-" + mode)
+        if mode == "prompt":
+            env.write_account(srv, secret=None)
+        else:
+            env.write_account(srv, secret=None, password_command="exit 3")
+        src = open(fixture.WITHDRAWAL, encoding="utf-8").read()
+        src = re.sub(r"(?ms)^description = .*?\n(?=steps)", "", src)
+        path = os.path.join(env.root, "t.ini")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(src)
+        typed = "My deposit never arrived; typed by hand in the interview."
+        s = Session(env, "--lang", "en", "--ticket", path,
+                    extra_env={"EDITOR": None, "VISUAL": None})
+        s.header("Description")
+        s.prompt("| ")
+        s.child.sendline(typed)
+        s.prompt("| ")
+        s.child.sendline(".")
+        if mode == "prompt":
+            s.expect("Password")
+            s.child.sendintr()
+        status = s.finish()
+        out = visible(s.out)
+        want = 75 if mode == "prompt" else 78
+        tap.is_(status, want, f"{mode}: exit {want}", out[-1500:])
+        draft = resume_path(out)
+        tap.ok(draft and drafts(env) == [draft], f"{mode}: a draft is saved and named",
+               out[-800:])
+        if draft:
+            tap.has(open(draft, encoding="utf-8").read(), typed,
+                    f"{mode}: the draft holds the description typed")
+        tap.is_(srv.message_paths(), [], f"{mode}: nothing was sent")
+
+
 def test_secret_not_in_history(srv):
     """A refused answer does not come back with the Up arrow: readline's
     history holds the line with the secret masked."""
@@ -877,6 +916,8 @@ def main():
         test_secret_never_shown_or_saved(srv)
         test_secret_refused_at_entry(srv)
         test_secret_not_in_history(srv)
+    with fixture.Server(certs) as srv:
+        test_password_step_keeps_answers(srv)
     with fixture.Server(certs) as srv:
         test_secret_editor(srv)
     with fixture.Server(certs) as srv:
