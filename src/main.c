@@ -1263,8 +1263,9 @@ static void main_report(const struct deliver_outcome *out, const char *id, const
 	}
 }
 
-static int main_send(struct main_run *r)
+static int main_send(struct main_run *r, bool *queued)
 {
+	*queued = false;
 	struct spool *s = NULL;
 	char *err = NULL;
 	enum spool_status st = spool_open(NULL, &s, &err);
@@ -1324,6 +1325,7 @@ static int main_send(struct main_run *r)
 		spool_free(s);
 		return spool_exitcode(st);
 	}
+	*queued = true;
 	main_history_add(r, s, fp, "queued");
 	/* A resumed draft has become a message: it is no longer a draft. */
 	if (r->draft_path)
@@ -1452,7 +1454,13 @@ static int main_run(struct main_run *r)
 		return EX_USAGE;
 	}
 	diags_flush(stderr, &r->d);
-	return main_send(r);
+	bool queued = false;
+	status = main_send(r, &queued);
+	/* Refused before the outbox had it (a duplicate, a spool that cannot
+	 * be written): on a terminal, what was reviewed is kept as a draft. */
+	if (status != EX_OK && !queued && r->interactive)
+		return main_keep_answers(r, status);
+	return status;
 }
 
 static int main_ticket(const struct main_opts *o)

@@ -613,6 +613,41 @@ def test_secret_never_shown_or_saved(srv):
         tap.has(text, "1. 输入验证码 " + MASK + " 后提交提币。", "and the rest of --set's text")
 
 
+def test_duplicate_after_review_keeps_edits(srv):
+    """A ticket sent before is refused at "s" (exit 65), and what was edited
+    at the review is kept in a draft that the message names. The same edit
+    is made twice, so the second ticket is the first one again."""
+    env = new_env("dup-review", srv)
+    phones = ["+86 138 0013 8000", "+86 138 0013 8000"]
+    for i, phone in enumerate(phones):
+        s = Session(env, "--lang", "en", "--ticket", fixture.WITHDRAWAL)
+        s.expect("[s] send")
+        s.prompt()
+        s.child.sendline("e")
+        s.expect("Which field?")
+        s.prompt()
+        s.child.sendline("phone")
+        s.header("Phone")
+        s.prompt()
+        s.child.sendline(phone)
+        s.expect("[s] send")
+        s.prompt()
+        s.child.sendline("s")
+        status = s.finish()
+        out = visible(s.out)
+        if i == 0:
+            tap.is_(status, 0, "first send: exit 0", out[-800:])
+            continue
+        tap.is_(status, 65, "the same ticket again: refused as a duplicate (65)", out[-800:])
+        draft = resume_path(out)
+        tap.ok(draft and drafts(env) == [draft], "the refused edit is kept in a draft",
+               out[-800:])
+        if draft:
+            tap.has(open(draft, encoding="utf-8").read(), phone,
+                    "the draft holds the phone edited at the review")
+    tap.is_(len(srv.message_paths()), 1, "one message was sent in all")
+
+
 def test_password_step_keeps_answers(srv):
     """Answers typed in the interview survive the mail-password step: Ctrl-C
     at the password prompt exits 75 with a draft, and a password_command
@@ -918,6 +953,8 @@ def main():
         test_secret_not_in_history(srv)
     with fixture.Server(certs) as srv:
         test_password_step_keeps_answers(srv)
+    with fixture.Server(certs) as srv:
+        test_duplicate_after_review_keeps_edits(srv)
     with fixture.Server(certs) as srv:
         test_secret_editor(srv)
     with fixture.Server(certs) as srv:
