@@ -971,7 +971,7 @@ static size_t secrets_match_keyword(const char *text, size_t len, size_t i,
 	bool ascii_end = (unsigned char)k->text[n - 1] < 0x80;
 	/* "update-passwd", "/etc/passwd", "$(pwd -P)" name programs and files. */
 	if (ascii_start && i > 0 &&
-	    (secrets_is_alnum(text[i - 1]) || strchr("-_./$%(", text[i - 1])))
+	    (secrets_is_alnum(text[i - 1]) || (text[i - 1] && strchr("-_./$%(", text[i - 1]))))
 		return 0;
 	if (ascii_end && i + n < len && (secrets_is_alnum(text[i + n]) || text[i + n] == '_'))
 		return 0;
@@ -1090,7 +1090,8 @@ static size_t secrets_password_value(const char *text, size_t len, size_t i, boo
 	size_t n = j - i;
 	const char *v = text + i;
 	/* Not an option, a path, a label ("file:") or a call ("pam_start("). */
-	if (n < 4 || n > 128 || strchr("([{</~-_", v[0]) || strchr(":(", v[n - 1]))
+	if (n < 4 || n > 128 || (v[0] && strchr("([{</~-_", v[0])) ||
+	    (v[n - 1] && strchr(":(", v[n - 1])))
 		return 0;
 	bool letters = false, digits = false, other = false, masked = true, inner_upper = false,
 	     lower = false;
@@ -1383,7 +1384,8 @@ static bool secrets_utf8_without_cjk(const char *text, size_t len)
  * undecodable bytes or fewer), and valid UTF-8 without Chinese when
  * GB18030 decodes all of it. Then both readings are scanned (a Latin-1 log
  * is best read as bytes), and a secret found in both is reported once, at
- * its place in the likelier reading. */
+ * its place in the likelier reading. UTF-16 and UTF-32 files are scanned
+ * as bytes as well. */
 static void secrets_collect_file(const struct secrets *s, const char *text, size_t len,
                                  const char *const *extra_secrets, const char *known_txid,
                                  struct secrets_reports *r, char **decoded, size_t *decoded_len)
@@ -1394,6 +1396,12 @@ static void secrets_collect_file(const struct secrets *s, const char *text, size
 	if (enc != TEXTENC_BYTES) {
 		*decoded = textenc_to_utf8(text, len, enc, decoded_len);
 		secrets_collect(s, *decoded, *decoded_len, ctx, extra_secrets, known_txid, r);
+		/* The bytes too: a UTF-16 log that something later appended plain
+		 * ASCII to ("echo ... >> log") holds that tail only as bytes. */
+		struct secrets_reports raw = {NULL, 0};
+		secrets_collect(s, text, len, ctx, extra_secrets, known_txid, &raw);
+		secrets_merge(r, &raw);
+		free(raw.v);
 		return;
 	}
 	text += bom;

@@ -607,6 +607,10 @@ START_TEST(test_diagnose_encodings)
 	 * labelled key (an error), reported once, not also as a bare hex-64 */
 	const char *gbk_key = "\xCB\xBD\xD4\xBF: " HEX64;
 	expect_file_error(gbk_key, strlen(gbk_key), "hex-private-key", "app.log, line 1, column 5");
+	/* UTF-16 with plain ASCII appended ("echo ... >> log"): the tail is
+	 * found in the bytes */
+	static const char mixed[] = "\xFF\xFEo\0k\0\r\0\n\0password: Qwe!rty9\r\n";
+	expect_file_error(mixed, sizeof mixed - 1, "password", "app.log, line 2, column");
 	/* Latin-1: read as bytes */
 	const char *latin = "caf\xE9 ol\xE9\npassword: Qwe!rty9";
 	expect_file_error(latin, strlen(latin), "password", "app.log, line 2, column 11");
