@@ -28,6 +28,7 @@ struct attach {
 	char *path;
 	char *filename;
 	char *mime_type;
+	const char *charset; /* static; NULL but for UTF-16 / UTF-32 text */
 	uint64_t size;
 	int fd;
 };
@@ -311,15 +312,10 @@ static magic_t attach_magic_get(char **errstr, const char *path)
 	return m;
 }
 
-/* true when fd's first bytes are UTF-16 text without a byte order mark
- * (textenc_detect()), which libmagic calls application/octet-stream: a log
- * written that way is text, typed (and scanned for secrets) as such. */
-static bool attach_is_utf16(int fd)
+/* The encoding of fd's first bytes (textenc_detect()); *bom_out gets the
+ * length of its byte order mark. */
+static enum textenc attach_head_encoding(int fd, size_t *bom_out)
 {
-	struct stat st;
-	/* UTF-16 text has an even length. */
-	if (fstat(fd, &st) != 0 || st.st_size % 2 != 0)
-		return false;
 	/* Two bytes more than textenc_detect() looks at tell it that the file
 	 * goes on (a surrogate pair may be cut at the end of what it sees). */
 	enum { WANT = TEXTENC_SNIFF_BYTES + 2 };
@@ -333,10 +329,45 @@ static bool attach_is_utf16(int fd)
 			break;
 		got += (size_t)n;
 	}
-	enum textenc enc = textenc_detect(buf, got, NULL);
+	enum textenc enc = textenc_detect(buf, got, bom_out);
 	explicit_bzero(buf, got);
 	free(buf);
+	return enc;
+}
+
+/* true when fd's first bytes are UTF-16 text without a byte order mark,
+ * which libmagic calls application/octet-stream: a log written that way is
+ * text, typed (and scanned for secrets) as such. */
+static bool attach_is_utf16(int fd)
+{
+	struct stat st;
+	/* UTF-16 text has an even length. */
+	if (fstat(fd, &st) != 0 || st.st_size % 2 != 0)
+		return false;
+	enum textenc enc = attach_head_encoding(fd, NULL);
 	return enc == TEXTENC_UTF16LE || enc == TEXTENC_UTF16BE;
+}
+
+/* The charset parameter a text/plain part in UTF-16 or UTF-32 needs, so
+ * that support's mail reader shows the text and not every other byte as a
+ * NUL (RFC 2781: "utf-16" when a byte order mark says the order, else the
+ * order in the name); NULL for 8-bit text, which is sent as it is. */
+static const char *attach_text_charset(int fd)
+{
+	size_t bom = 0;
+	switch (attach_head_encoding(fd, &bom)) {
+	case TEXTENC_UTF16LE:
+		return bom ? "utf-16" : "utf-16le";
+	case TEXTENC_UTF16BE:
+		return bom ? "utf-16" : "utf-16be";
+	case TEXTENC_UTF32LE:
+		return bom ? "utf-32" : "utf-32le";
+	case TEXTENC_UTF32BE:
+		return bom ? "utf-32" : "utf-32be";
+	case TEXTENC_BYTES:
+		break;
+	}
+	return NULL;
 }
 
 /* Types the content of fd. libmagic reads from the current offset and
@@ -418,6 +449,7 @@ enum attach_status attach_open(const char *path, struct attach **out, char **err
 	a->path = xstrdup(path);
 	a->filename = xstrdup(name);
 	a->mime_type = type;
+	a->charset = strcmp(type, "text/plain") == 0 ? attach_text_charset(fd) : NULL;
 	a->size = (uint64_t)st.st_size;
 	a->fd = fd;
 	/* The whole file is read soon (to hash, encode and send it): let the
@@ -453,6 +485,11 @@ const char *attach_filename(const struct attach *a)
 const char *attach_mime_type(const struct attach *a)
 {
 	return a->mime_type;
+}
+
+const char *attach_charset(const struct attach *a)
+{
+	return a->charset;
 }
 
 uint64_t attach_size(const struct attach *a)

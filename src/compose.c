@@ -399,6 +399,7 @@ enum compose_status compose_write_from(const struct compose *c, FILE *out,
 		ma[i].fd = attach_fd(c->attach[i]);
 		ma[i].filename = attach_filename(c->attach[i]);
 		ma[i].content_type = attach_mime_type(c->attach[i]);
+		ma[i].charset = attach_charset(c->attach[i]);
 		ma[i].size = attach_size(c->attach[i]);
 	}
 	struct mime_message m = {

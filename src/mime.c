@@ -632,6 +632,11 @@ static void mime_part_headers(struct strbuf *sb, const struct mime_attachment *a
 	mime_hdr_start(&h, sb, "Content-Type");
 	mime_hdr_add(&h, a->content_type, strlen(a->content_type));
 	mime_hdr_add(&h, ";", 1);
+	if (a->charset) {
+		char *p = xasprintf("charset=%s;", a->charset);
+		mime_hdr_item(&h, p, strlen(p), MIME_LINE_SOFT);
+		free(p);
+	}
 	mime_param_name(&h, a->filename);
 	mime_hdr_end(&h);
 

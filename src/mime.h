@@ -25,6 +25,7 @@ struct mime_attachment {
 	int fd;                   /* read with pread() from offset 0 */
 	const char *filename;     /* UTF-8, no control characters */
 	const char *content_type; /* "image/png" */
+	const char *charset;      /* NULL, or a text part's charset ("utf-16") */
 	uint64_t size;            /* expected size; a change is an error */
 };
 

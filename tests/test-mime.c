@@ -662,6 +662,7 @@ static void t_attach(struct mime_attachment *a, const char *path, const char *na
 	ck_assert_int_eq(fstat(a->fd, &st), 0);
 	a->filename = name;
 	a->content_type = type;
+	a->charset = NULL;
 	a->size = (uint64_t)st.st_size;
 }
 
