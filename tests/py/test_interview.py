@@ -928,41 +928,29 @@ def test_attachment_checked_when_added(srv):
 
 def main():
     certs = fixture.certs()
-    with fixture.Server(certs) as srv:
-        test_english_account(srv)
-    with fixture.Server(certs) as srv:
-        test_chinese_withdrawal(srv)
-    with fixture.Server(certs) as srv:
-        test_interrupt_and_resume(srv)
-    with fixture.Server(certs) as srv:
-        test_eof_at_confirmation(srv)
-        test_no_color(srv)
-        test_invalid_field_in_file(srv)
-        test_no_terminal(srv)
-        test_no_account(srv)
-    with fixture.Server(certs) as srv:
-        test_secret_after_edit(srv)
-    with fixture.Server(certs) as srv:
-        test_editor_crlf(srv)
-    with fixture.Server(certs) as srv:
-        test_keep_hints(srv)
-    with fixture.Server(certs) as srv:
-        test_leave_review(srv)
-        test_secret_never_shown_or_saved(srv)
-        test_secret_refused_at_entry(srv)
-        test_secret_not_in_history(srv)
-    with fixture.Server(certs) as srv:
-        test_password_step_keeps_answers(srv)
-    with fixture.Server(certs) as srv:
-        test_duplicate_after_review_keeps_edits(srv)
-    with fixture.Server(certs) as srv:
-        test_secret_editor(srv)
-    with fixture.Server(certs) as srv:
-        test_warning_answered_no(srv)
-    with fixture.Server(certs) as srv:
-        test_attachment_checked_when_added(srv)
-    with fixture.Server(certs) as srv:
-        test_refusal_after_review_returns(srv)
+    # Each group shares one server (and so one captured mailbox).
+    groups = [
+        [test_english_account],
+        [test_chinese_withdrawal],
+        [test_interrupt_and_resume],
+        [test_eof_at_confirmation, test_no_color, test_invalid_field_in_file, test_no_terminal,
+         test_no_account],
+        [test_secret_after_edit],
+        [test_editor_crlf],
+        [test_keep_hints],
+        [test_leave_review, test_secret_never_shown_or_saved, test_secret_refused_at_entry,
+         test_secret_not_in_history],
+        [test_password_step_keeps_answers],
+        [test_duplicate_after_review_keeps_edits],
+        [test_secret_editor],
+        [test_warning_answered_no],
+        [test_attachment_checked_when_added],
+        [test_refusal_after_review_returns],
+    ]
+    for group in groups:
+        with fixture.Server(certs) as srv:
+            for test in group:
+                test(srv)
 
 
 tap.main(main)
