@@ -79,10 +79,32 @@ static void deliver_set(struct deliver_outcome *out, enum spool_state state, int
 }
 
 /* Runs the account's transport on the claimed message. */
-static void deliver_transport(struct account *a, const char *secret, const char *to, int fd,
-                              bool progress, struct transport_result *res)
+/* Before the end of the message goes out: journaled, so that a crash
+ * before it is known to have delivered nothing. */
+static int deliver_before_dot(void *ctx)
 {
+	char *err = NULL;
+	enum spool_status st = spool_mark_ending(ctx, &err);
+	free(err);
+	return st == SPOOL_EOK ? 0 : -1;
+}
+
+static void deliver_transport(struct account *a, const char *secret, const char *to,
+                              struct spool_claim *claim, bool progress,
+                              struct transport_result *res)
+{
+	int fd = spool_claim_fd(claim);
 	if (account_transport(a) == ACCOUNT_TRANSPORT_SENDMAIL) {
+		/* A command that loses its input half-way may still send what it
+		 * got: from its start on, the outcome of a crash is unknown. */
+		if (deliver_before_dot(claim) != 0) {
+			res->status = TRANSPORT_ELOST_BEFORE_DOT;
+			res->temporary = true;
+			res->message =
+			    xstrdup(_("the outbox journal could not be written; the message "
+			              "was not handed to the sendmail command"));
+			return;
+		}
 		transport_sendmail(account_sendmail_command(a), account_from(a), to, fd, res);
 		return;
 	}
@@ -94,6 +116,8 @@ static void deliver_transport(struct account *a, const char *secret, const char 
 	    .ca_file = account_ca_file(a),
 	    .allow_plain_loopback = account_allow_plain_loopback(a),
 	    .progress = progress,
+	    .before_dot = deliver_before_dot,
+	    .before_dot_ctx = claim,
 	    .timeout_s = 0,
 	};
 	transport_send(&tc, account_from(a), to, fd, res);
@@ -132,7 +156,7 @@ void deliver_spooled(struct spool *s, struct account *a, const char *id, bool pr
 	}
 	struct transport_result res;
 	transport_result_init(&res);
-	deliver_transport(a, secret, to, spool_claim_fd(claim), progress, &res);
+	deliver_transport(a, secret, to, claim, progress, &res);
 	free(to);
 	char *reply = res.reply ? xasprintf("%d %s", res.reply_code, res.reply) : NULL;
 	if (res.status == TRANSPORT_OK) {

@@ -1497,6 +1497,7 @@ static const char *main_state_label(enum spool_state st)
 	case SPOOL_STATE_QUEUED:
 		return _("queued");
 	case SPOOL_STATE_SENDING:
+	case SPOOL_STATE_ENDING:
 		return _("sending");
 	case SPOOL_STATE_SENT:
 		return _("sent");

@@ -5,10 +5,14 @@
  *   fsync, so a reader (us, mutt) never sees half a message; the directory
  *   is fsync'd so the rename survives a power cut.
  * - The journal is the memory of what happened on the wire. "sending" is
- *   written before the first SMTP byte and the outcome after the reply, both
- *   fsync'd; after a crash a "sending" line without a live lock holder means
- *   nobody can tell whether the server took the message, so we never resend
- *   it on our own (GUIDE.md: send once).
+ *   written before the first SMTP byte, "ending" once the whole message
+ *   went out and before its end (the final dot) does, and the outcome after
+ *   the reply, all fsync'd. After a crash, "sending" without a live lock
+ *   holder means the end never went out, so the server kept nothing (RFC
+ *   5321 4.1.1.4) and the message is queued again; "ending" means nobody
+ *   can tell whether the server took it, so we never resend it on our own
+ *   (GUIDE.md: send once). The sendmail transport journals "ending" before
+ *   the command starts: a command that loses its input may still send.
  * - "sent" is journaled before the move to sent/, so the only crash window
  *   leaves a message the journal calls sent in the outbox; spool_open()
  *   finishes the move.
@@ -45,9 +49,10 @@
 #define SPOOL_MAX_HEADER  (64u * 1024)        /* read for the subject */
 
 static const char *const spool_state_names[SPOOL_STATE_COUNT] = {
-    [SPOOL_STATE_QUEUED] = "queued", [SPOOL_STATE_SENDING] = "sending",
-    [SPOOL_STATE_SENT] = "sent",     [SPOOL_STATE_UNKNOWN] = "unknown",
-    [SPOOL_STATE_FAILED] = "failed", [SPOOL_STATE_DROPPED] = "dropped",
+    [SPOOL_STATE_QUEUED] = "queued",   [SPOOL_STATE_SENDING] = "sending",
+    [SPOOL_STATE_ENDING] = "ending",   [SPOOL_STATE_SENT] = "sent",
+    [SPOOL_STATE_UNKNOWN] = "unknown", [SPOOL_STATE_FAILED] = "failed",
+    [SPOOL_STATE_DROPPED] = "dropped",
 };
 
 /* Delay before attempt n+1 after n temporary failures (index n-1). */
@@ -562,6 +567,18 @@ out:
 	return rc;
 }
 
+/* What a "sending" or "ending" state means once its sender is gone: the
+ * end of the message never went out (queued again), or it may have. Other
+ * states are as they are. */
+static enum spool_state spool_orphan_state(enum spool_state st)
+{
+	if (st == SPOOL_STATE_SENDING)
+		return SPOOL_STATE_QUEUED;
+	if (st == SPOOL_STATE_ENDING)
+		return SPOOL_STATE_UNKNOWN;
+	return st;
+}
+
 /* Opens path and takes its lock without waiting. Returns the fd, or -1
  * with errno (EWOULDBLOCK when someone else holds it). */
 static int spool_lock_file(const char *path)
@@ -609,7 +626,8 @@ static void spool_recover_one(void *user, const char *path, const char *name)
 	struct spool_recover_ctx *ctx = user;
 	char *id = spool_name_to_id(name);
 	const struct spool_jrec *r = spool_journal_latest(ctx->j, id);
-	if (!r || (r->state != SPOOL_STATE_SENDING && r->state != SPOOL_STATE_SENT))
+	if (!r || (r->state != SPOOL_STATE_SENDING && r->state != SPOOL_STATE_ENDING &&
+	           r->state != SPOOL_STATE_SENT))
 		goto out;
 	int fd = spool_lock_file(path);
 	if (fd < 0)
@@ -623,15 +641,21 @@ static void spool_recover_one(void *user, const char *path, const char *name)
 		goto out;
 	}
 	r = spool_journal_latest(&now, id);
-	if (!r || (r->state != SPOOL_STATE_SENDING && r->state != SPOOL_STATE_SENT)) {
+	if (!r || (r->state != SPOOL_STATE_SENDING && r->state != SPOOL_STATE_ENDING &&
+	           r->state != SPOOL_STATE_SENT)) {
 		spool_journal_finish(&now);
 		close(fd);
 		goto out;
 	}
 	if (r->state == SPOOL_STATE_SENDING)
+		spool_journal_append(ctx->s, id, SPOOL_STATE_QUEUED, r->attempts, 0, r->message_id,
+		                     "interrupted before the end of the message went out: the "
+		                     "server has nothing; queued again",
+		                     NULL);
+	else if (r->state == SPOOL_STATE_ENDING)
 		spool_journal_append(ctx->s, id, SPOOL_STATE_UNKNOWN, r->attempts, 0, r->message_id,
-		                     "interrupted while sending: the server may or may not have "
-		                     "the message",
+		                     "interrupted at the end of the message: the server may or may "
+		                     "not have it",
 		                     NULL);
 	else
 		spool_move_to_sent(ctx->s, id, path, NULL, NULL);
@@ -936,13 +960,13 @@ static enum spool_status spool_lock_message(struct spool *s, const char *id, str
 	return rc;
 }
 
-/* State of a message whose lock we hold: a "sending" line then belongs to
- * a dead sender. */
+/* State of a message whose lock we hold: a "sending" or "ending" line then
+ * belongs to a dead sender. */
 static enum spool_state spool_locked_state(const struct spool_locked *l)
 {
 	if (!l->rec)
 		return SPOOL_STATE_QUEUED;
-	return l->rec->state == SPOOL_STATE_SENDING ? SPOOL_STATE_UNKNOWN : l->rec->state;
+	return spool_orphan_state(l->rec->state);
 }
 
 /* --- sending ------------------------------------------------------------- */
@@ -1061,6 +1085,12 @@ enum spool_status spool_mark_failed(struct spool_claim *c, const char *reply, ch
 enum spool_status spool_mark_unknown(struct spool_claim *c, const char *reply, char **errstr)
 {
 	return spool_mark(c, SPOOL_STATE_UNKNOWN, reply, errstr);
+}
+
+enum spool_status spool_mark_ending(struct spool_claim *c, char **errstr)
+{
+	return spool_journal_append(c->s, c->id, SPOOL_STATE_ENDING, c->attempt, 0, c->message_id,
+	                            NULL, errstr);
 }
 
 enum spool_status spool_resend_unknown(struct spool *s, const char *id, char **errstr)
@@ -1219,8 +1249,9 @@ static void spool_fill_entry(struct spool_entry *e, const char *path, const char
 		e->message_id = r->message_id ? xstrdup(r->message_id) : NULL;
 		e->last_reply = r->reply ? xstrdup(r->reply) : NULL;
 	}
-	if (e->state == SPOOL_STATE_SENDING && spool_lock_free(path))
-		e->state = SPOOL_STATE_UNKNOWN;
+	if (e->state == SPOOL_STATE_SENDING || e->state == SPOOL_STATE_ENDING)
+		e->state =
+		    spool_lock_free(path) ? spool_orphan_state(e->state) : SPOOL_STATE_SENDING;
 	e->subject = spool_read_subject(path);
 }
 
@@ -1477,10 +1508,10 @@ static enum spool_status spool_history_current(struct spool *s, struct spool_his
 		if (!r)
 			continue;
 		enum spool_state st = r->state;
-		if (st == SPOOL_STATE_SENDING) {
+		if (st == SPOOL_STATE_SENDING || st == SPOOL_STATE_ENDING) {
 			char *path = spool_find_outbox(s, r->id);
-			if (!path || spool_lock_free(path))
-				st = SPOOL_STATE_UNKNOWN;
+			st = !path || spool_lock_free(path) ? spool_orphan_state(st)
+			                                    : SPOOL_STATE_SENDING;
 			free(path);
 		}
 		free(v[i].state);
@@ -1535,7 +1566,8 @@ static enum spool_duplicate spool_duplicate_of(struct spool *s, const struct spo
 	case SPOOL_STATE_UNKNOWN:
 		return SPOOL_DUP_UNKNOWN;
 	case SPOOL_STATE_QUEUED:
-	case SPOOL_STATE_SENDING: {
+	case SPOOL_STATE_SENDING:
+	case SPOOL_STATE_ENDING: {
 		/* Waiting only while it is there to be sent: a file deleted
 		 * by hand (without --drop), or one the journal has lost track
 		 * of, will never leave. */

@@ -56,6 +56,8 @@ enum spool_state {
 	SPOOL_STATE_UNKNOWN,
 	SPOOL_STATE_FAILED,
 	SPOOL_STATE_DROPPED, /* removed from the outbox by the user */
+	SPOOL_STATE_ENDING,  /* the whole message went out; the end of data (SMTP's
+	                        final dot) is about to, so the server may have it */
 	SPOOL_STATE_COUNT
 };
 
@@ -79,8 +81,9 @@ int spool_exitcode(enum spool_status st);
 
 /* Opens the spool at root (NULL: paths_data_dir()), creating the Maildirs
  * (0700). Then recovers from a crash: deletes outbox/tmp and sent/tmp files
- * older than 36 hours, journals "unknown" for "sending" messages nobody
- * holds, and finishes the move of messages journaled "sent" but still in
+ * older than 36 hours, journals "queued" for "sending" messages nobody
+ * holds (their end never went out) and "unknown" for "ending" ones, and
+ * finishes the move of messages journaled "sent" but still in
  * the outbox. *out is allocated; spool_free() it. Returns SPOOL_EOK or
  * SPOOL_EIO with *errstr allocated (caller frees). */
 enum spool_status spool_open(const char *root, struct spool **out, char **errstr);
@@ -151,8 +154,14 @@ enum spool_status spool_mark_retry(struct spool_claim *c, const char *reply,
 enum spool_status spool_mark_failed(struct spool_claim *c, const char *reply, char **errstr);
 /* The connection was lost after the final dot. */
 enum spool_status spool_mark_unknown(struct spool_claim *c, const char *reply, char **errstr);
-/* Releases the lock without journaling; the message then counts as unknown
- * (the safe reading when nothing says whether it left). NULL is safe. */
+/* Journals (fsync'd) that the message is about to be complete on the
+ * server's side, before the end of data is sent: a sender that dies after
+ * this leaves the message unknown, one that dies before it leaves it queued
+ * (a server keeps no message whose end it did not get, RFC 5321 4.1.1.4).
+ * The claim stays held. */
+enum spool_status spool_mark_ending(struct spool_claim *c, char **errstr);
+/* Releases the lock without journaling; the message then counts as queued
+ * before spool_mark_ending() and as unknown after it. NULL is safe. */
 void spool_claim_free(struct spool_claim *c);
 
 /* For an unknown or failed message the user wants sent again: journals
@@ -185,7 +194,8 @@ struct spool_entry {
 
 /* Lists the messages of a box, oldest id first. The outbox shows each
  * message's journal state ("sending" only while someone holds its lock;
- * without the lock it shows as unknown); the sent box shows sent.
+ * without the lock a "sending" one shows as queued and an "ending" one as
+ * unknown); the sent box shows sent.
  * *entries_out is allocated; spool_entries_free() it. Returns SPOOL_EOK or
  * SPOOL_EIO. */
 enum spool_status spool_list(struct spool *s, enum spool_box box, struct spool_entry **entries_out,

@@ -168,11 +168,12 @@ enum transport_step {
 
 enum transport_abort {
 	TRANSPORT_ABORT_NONE,
-	TRANSPORT_ABORT_NO_AUTH,   /* credentials set, server offers no AUTH */
-	TRANSPORT_ABORT_STALL,     /* no upload progress for too long */
-	TRANSPORT_ABORT_READ,      /* reading the message failed */
-	TRANSPORT_ABORT_CHANGED,   /* the file's size changed */
-	TRANSPORT_ABORT_BARE_LINE, /* a bare CR or LF in the message */
+	TRANSPORT_ABORT_NO_AUTH,    /* credentials set, server offers no AUTH */
+	TRANSPORT_ABORT_STALL,      /* no upload progress for too long */
+	TRANSPORT_ABORT_READ,       /* reading the message failed */
+	TRANSPORT_ABORT_CHANGED,    /* the file's size changed */
+	TRANSPORT_ABORT_BARE_LINE,  /* a bare CR or LF in the message */
+	TRANSPORT_ABORT_BEFORE_DOT, /* the before_dot hook refused */
 	TRANSPORT_ABORT_COUNT,
 };
 
@@ -187,6 +188,7 @@ struct transport_session {
 	int64_t size; /* -1 when unknown */
 	int64_t offset;
 	bool eof;
+	bool dot_next; /* the whole message was handed over; the dot is next */
 	int read_errno;
 	char last_byte; /* for the bare CR/LF check across chunks */
 
@@ -490,12 +492,26 @@ static bool transport_crlf_clean(struct transport_session *s, const char *buf, s
 	return true;
 }
 
+/* The end of the message, after which libcurl sends the final dot: the
+ * before_dot hook runs first, once. Returns 0 or CURL_READFUNC_ABORT. */
+static size_t transport_read_end(struct transport_session *s)
+{
+	if (!s->dot_next) {
+		s->dot_next = true;
+		if (s->cfg->before_dot && s->cfg->before_dot(s->cfg->before_dot_ctx) != 0) {
+			s->abort = TRANSPORT_ABORT_BEFORE_DOT;
+			return CURL_READFUNC_ABORT;
+		}
+	}
+	return 0;
+}
+
 static size_t transport_read_cb(char *buf, size_t size, size_t nmemb, void *userp)
 {
 	struct transport_session *s = userp;
 	size_t want = size * nmemb, got = 0;
 	if (s->eof)
-		return 0;
+		return transport_read_end(s);
 	if (!transport_read_some(s, buf, want, &got)) {
 		s->abort = TRANSPORT_ABORT_READ;
 		return CURL_READFUNC_ABORT;
@@ -508,6 +524,11 @@ static size_t transport_read_cb(char *buf, size_t size, size_t nmemb, void *user
 		s->abort = TRANSPORT_ABORT_BARE_LINE;
 		return CURL_READFUNC_ABORT;
 	}
+	/* libcurl asks for no more once it has the file's size, so the end is
+	 * announced with the last bytes, not only with a 0 after them. */
+	bool at_end = s->eof || (s->size >= 0 && s->offset == s->size);
+	if (at_end && transport_read_end(s) == CURL_READFUNC_ABORT)
+		return CURL_READFUNC_ABORT;
 	return got;
 }
 
@@ -758,6 +779,10 @@ static enum transport_status transport_fail_abort(const struct transport_session
 		return transport_fail(res, TRANSPORT_EINPUT, false,
 		                      _("the message has a bare CR or LF (SMTP needs CRLF line "
 		                        "ends); it was not delivered"));
+	case TRANSPORT_ABORT_BEFORE_DOT:
+		return transport_fail(res, TRANSPORT_ELOST_BEFORE_DOT, true,
+		                      _("the outbox journal could not be written before the end of "
+		                        "the message; it was not delivered"));
 	default:
 		return transport_fail(res, TRANSPORT_EUNKNOWN, false, "%s", detail);
 	}

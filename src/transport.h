@@ -22,26 +22,31 @@
 #include <stdbool.h>
 
 struct transport_config {
-	const char *url;           /* "smtps://host[:port]" or "smtp://host[:port]"; no
-	                              user name or password in it */
-	const char *user;          /* NULL: no authentication */
-	const char *secret;        /* password, or the bearer token when oauth2; NULL
-	                              exactly when user is NULL */
-	bool oauth2;               /* AUTH XOAUTH2 with the secret as bearer token */
-	const char *ca_file;       /* PEM bundle to trust instead of the system's, or
-	                              NULL */
-	bool allow_plain_loopback; /* smtp:// to 127.0.0.1, ::1 or localhost
-	                              without TLS when the server offers no
-	                              STARTTLS (when it does, TLS is used);
-	                              ignored for other hosts */
-	bool progress;             /* draw a progress bar on stderr (if a tty) */
-	long timeout_s;            /* 0: the RFC 5321 4.5.3.2 limits (5 min for the greeting
-	                              and the session set-up, 3 min without progress while
-	                              sending the body, 10 min for each reply: libcurl has
-	                              one reply timeout, and the final dot needs the longest);
-	                              > 0: every one of these limits, in seconds. The
-	                              environment variable TICKETMAIL_SMTP_TIMEOUT (seconds)
-	                              overrides both. */
+	const char *url;              /* "smtps://host[:port]" or "smtp://host[:port]"; no
+	                                 user name or password in it */
+	const char *user;             /* NULL: no authentication */
+	const char *secret;           /* password, or the bearer token when oauth2; NULL
+	                                 exactly when user is NULL */
+	bool oauth2;                  /* AUTH XOAUTH2 with the secret as bearer token */
+	const char *ca_file;          /* PEM bundle to trust instead of the system's, or
+	                                 NULL */
+	bool allow_plain_loopback;    /* smtp:// to 127.0.0.1, ::1 or localhost
+	                                 without TLS when the server offers no
+	                                 STARTTLS (when it does, TLS is used);
+	                                 ignored for other hosts */
+	bool progress;                /* draw a progress bar on stderr (if a tty) */
+	int (*before_dot)(void *ctx); /* NULL, or called once the whole message was
+	                                 read and before the final dot goes out; a
+	                                 non-zero return stops the send there (a
+	                                 temporary failure: nothing was delivered) */
+	void *before_dot_ctx;
+	long timeout_s; /* 0: the RFC 5321 4.5.3.2 limits (5 min for the greeting
+	                   and the session set-up, 3 min without progress while
+	                   sending the body, 10 min for each reply: libcurl has
+	                   one reply timeout, and the final dot needs the longest);
+	                   > 0: every one of these limits, in seconds. The
+	                   environment variable TICKETMAIL_SMTP_TIMEOUT (seconds)
+	                   overrides both. */
 };
 
 enum transport_status {

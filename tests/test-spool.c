@@ -465,10 +465,10 @@ START_TEST(test_lock_contention)
 }
 END_TEST
 
-START_TEST(test_crash_while_sending_is_unknown)
+/* A sender that claims id, journals "ending" too when asked, and dies by
+ * SIGKILL before any outcome. */
+static void crash_sender(const char *id, bool ending)
 {
-	struct spool *s = open_spool();
-	char *id = enqueue(s, "<crash@x>");
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -477,14 +477,57 @@ START_TEST(test_crash_while_sending_is_unknown)
 		if (spool_open(NULL, &cs, NULL) != SPOOL_EOK ||
 		    spool_claim(cs, id, &c, NULL) != SPOOL_EOK)
 			_exit(2);
-		raise(SIGKILL); /* dies between "sending" and the outcome */
+		if (ending && spool_mark_ending(c, NULL) != SPOOL_EOK)
+			_exit(4);
+		raise(SIGKILL);
 		_exit(3);
 	}
 	int status;
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFSIGNALED(status));
 	ck_assert_int_eq(WTERMSIG(status), SIGKILL);
-	assert_journal_state(id, "sending");
+	assert_journal_state(id, ending ? "ending" : "sending");
+}
+
+/* Dead between "sending" and "ending": the end of the message never went
+ * out, so the server has nothing and the message is simply queued again. */
+START_TEST(test_crash_before_the_end_is_queued)
+{
+	struct spool *s = open_spool();
+	char *id = enqueue(s, "<crash-early@x>");
+	crash_sender(id, false);
+	/* Listed as queued, and due, even before any recovery ran. */
+	struct spool_entry *e = lookup(s, id);
+	ck_assert_int_eq(e->state, SPOOL_STATE_QUEUED);
+	ck_assert_int_eq(e->attempts, 1);
+	ck_assert(spool_entry_due(e, time(NULL)));
+	spool_entries_free(e, 1);
+	spool_free(s);
+
+	/* The next run journals it queued; it may be claimed at once. */
+	s = open_spool();
+	assert_journal_state(id, "queued");
+	struct spool_claim *c = NULL;
+	char *err = NULL;
+	ck_assert_int_eq(spool_claim(s, id, &c, &err), SPOOL_EOK);
+	ck_assert_int_eq(spool_claim_attempt(c), 2);
+	/* Released without an outcome before "ending": queued again too. */
+	spool_claim_free(c);
+	e = lookup(s, id);
+	ck_assert_int_eq(e->state, SPOOL_STATE_QUEUED);
+	spool_entries_free(e, 1);
+	free(id);
+	spool_free(s);
+}
+END_TEST
+
+/* Dead after "ending": the server may have the message; it is unknown and
+ * never resent without the user. */
+START_TEST(test_crash_at_the_end_is_unknown)
+{
+	struct spool *s = open_spool();
+	char *id = enqueue(s, "<crash@x>");
+	crash_sender(id, true);
 
 	/* Listed as unknown even before any recovery ran. */
 	struct spool_entry *v;
@@ -509,7 +552,8 @@ START_TEST(test_crash_while_sending_is_unknown)
 	ck_assert_int_eq(spool_resend_unknown(s, id, &err), SPOOL_EOK);
 	ck_assert_int_eq(spool_claim(s, id, &c, &err), SPOOL_EOK);
 	ck_assert_int_eq(spool_claim_attempt(c), 1);
-	/* Released without an outcome: counts as unknown too. */
+	/* Released without an outcome after "ending": unknown too. */
+	ck_assert_int_eq(spool_mark_ending(c, &err), SPOOL_EOK);
 	spool_claim_free(c);
 	struct spool_entry *e = lookup(s, id);
 	ck_assert_int_eq(e->state, SPOOL_STATE_UNKNOWN);
@@ -883,7 +927,8 @@ int main(void)
 	tcase_add_test(tc, test_retry_backoff_and_states);
 	tcase_add_test(tc, test_bad_ids);
 	tcase_add_test(tc, test_lock_contention);
-	tcase_add_test(tc, test_crash_while_sending_is_unknown);
+	tcase_add_test(tc, test_crash_before_the_end_is_queued);
+	tcase_add_test(tc, test_crash_at_the_end_is_unknown);
 	tcase_add_test(tc, test_crash_after_sent_journaled);
 	tcase_add_test(tc, test_torn_journal_line);
 	tcase_add_test(tc, test_old_tmp_cleaned);

@@ -334,6 +334,64 @@ START_TEST(test_starttls_xoauth2)
 }
 END_TEST
 
+/* The before_dot hook: called once, with the whole message handed over;
+ * one that fails stops the send before the final dot, so the server keeps
+ * nothing and the failure is temporary. */
+static int hook_calls;
+static int hook_result;
+
+static size_t hook_saw_new;
+
+/* Waits a little before looking: had the final dot gone out already, the
+ * server would have filed the message by then (so a hook called after the
+ * dot fails the test, barring a very slow machine; one called before it
+ * never does). */
+static int count_hook(void *ctx)
+{
+	(void)ctx;
+	hook_calls++;
+	usleep(300 * 1000);
+	hook_saw_new += count_new();
+	return hook_result;
+}
+
+START_TEST(test_before_dot_hook)
+{
+	const char *paths[] = {small_path, big_path};
+	for (size_t i = 0; i < 2; i++) {
+		smtpd_start(&(struct smtpd_opts){.mode = "--smtps", .auth = true});
+		struct transport_config c;
+		struct transport_result r;
+		config_init(&c, true);
+		c.before_dot = count_hook;
+		hook_calls = 0;
+		hook_result = 0;
+		hook_saw_new = 0;
+		transport_result_init(&r);
+		ck_assert_int_eq(send_file(&c, paths[i], &r), TRANSPORT_OK);
+		ck_assert_int_eq(hook_calls, 1);
+		ck_assert_msg(hook_saw_new == 0, "the hook ran after the final dot");
+		assert_delivered(paths[i]);
+		transport_result_finish(&r);
+		smtpd_stop();
+
+		smtpd_start(&(struct smtpd_opts){.mode = "--smtps", .auth = true});
+		config_init(&c, true);
+		c.before_dot = count_hook;
+		hook_calls = 0;
+		hook_result = -1;
+		transport_result_init(&r);
+		ck_assert_int_eq(send_file(&c, paths[i], &r), TRANSPORT_ELOST_BEFORE_DOT);
+		ck_assert(r.temporary);
+		ck_assert_int_eq(hook_calls, 1);
+		ck_assert_ptr_nonnull(strstr(r.message, "journal"));
+		ck_assert_uint_eq(count_new(), 0);
+		transport_result_finish(&r);
+		smtpd_stop();
+	}
+}
+END_TEST
+
 START_TEST(test_big_message)
 {
 	/* several 64 KiB chunks, byte-exact */
@@ -969,6 +1027,7 @@ static Suite *transport_suite(void)
 	tcase_add_test(tc, test_starttls_auth_login);
 	tcase_add_test(tc, test_starttls_xoauth2);
 	tcase_add_test(tc, test_big_message);
+	tcase_add_test(tc, test_before_dot_hook);
 	tcase_add_test(tc, test_plain_loopback);
 	tcase_add_test(tc, test_plain_loopback_starttls);
 	tcase_add_test(tc, test_plain_loopback_bad_certificate);

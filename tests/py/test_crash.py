@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """kill -9 of the client at three points of a delivery, then a flush to a
-healthy server: the server holds at most one copy, and a message that may
-have left is reported "unknown", never sent a second time silently. Then
-two flushes at once deliver each message once."""
+healthy server: the server ends with exactly one copy, or with at most one
+and the message reported "unknown", never sent a second time silently. A
+client killed before the end of the message went out (before the greeting,
+during DATA) leaves it queued, and the flush delivers it once; one killed
+after the final dot leaves it unknown. Then two flushes at once deliver each
+message once."""
 
 import os
 import re
@@ -65,28 +68,53 @@ def after_kill(certs, label, env, srv, copies_before):
         return env, good, msg_id
 
 
+def after_kill_queued(certs, label, env, srv):
+    """The client died before the end of the message went out: the server
+    kept nothing, the message is queued, and a flush delivers one copy."""
+    ids = env.outbox_ids()
+    tap.is_(len(ids), 1, f"{label}: the message is still in the outbox", ids)
+    msg_id = ids[0] if ids else "?"
+    tap.is_(len(srv.messages()), 0, f"{label}: the server kept nothing")
+    tap.ok("ending" not in env.states(msg_id),
+           f"{label}: the journal never said the end went out", env.states(msg_id))
+    srv.stop()
+    with fixture.Server(certs, maildir=srv.maildir) as good:
+        env.write_account(good)
+        ls = env.run("outbox")
+        m = re.search(re.escape(msg_id) + r"\s+(\w+)", ls.out)
+        tap.is_(m.group(1) if m else None, "queued",
+                f"{label}: `ticketmail outbox` reports it queued", ls.out)
+        fl = env.run("outbox", "--flush", env={"TICKETMAIL_NOW": LATER})
+        tap.is_(fl.rc, 0, f"{label}: the flush delivers it", repr(fl))
+        tap.is_(len(good.messages()), 1, f"{label}: exactly one copy on the server")
+        tap.is_(last(env, msg_id)[2], "sent", f"{label}: the journal ends sent")
+        tap.is_(len(env.sent()), 1, f"{label}: the sent copy is archived")
+
+
 def test_kills(certs):
     # 1. Before the SMTP session: the server accepts and never greets.
     env, srv = kill_at(certs, "kill before the greeting", "stall",
                        lambda s, e: "sending" in e.states())
-    env, good, msg_id = after_kill(certs, "kill before the greeting", env, srv, 0)
-    # The user checked and decides to send it: exactly one copy then.
-    with fixture.Server(certs, maildir=srv.maildir) as good:
-        env.write_account(good)
-        rs = env.run("outbox", "--resend", msg_id)
-        tap.is_(rs.rc, 0, "kill before the greeting: --resend ID delivers", repr(rs))
-        tap.is_(len(good.messages()), 1, "kill before the greeting: one copy after --resend")
+    after_kill_queued(certs, "kill before the greeting", env, srv)
 
     # 2. During DATA: the server stops reading after 354; the message is
     # bigger than the socket buffers, so the client is still writing.
     env, srv = kill_at(certs, "kill during DATA", "stall-in-data",
                        lambda s, e: any(c.endswith(" DATA") for c in s.commands()), big=True)
-    after_kill(certs, "kill during DATA", env, srv, 0)
+    after_kill_queued(certs, "kill during DATA", env, srv)
 
     # 3. After the final dot, before the reply: the server has the message.
     env, srv = kill_at(certs, "kill after the dot", "slow-after-dot",
                        lambda s, e: len(s.messages()) == 1)
-    after_kill(certs, "kill after the dot", env, srv, 1)
+    env, good, msg_id = after_kill(certs, "kill after the dot", env, srv, 1)
+    # The user checked, saw no copy arrive (say), and decides to send it:
+    # --resend ID reuses the Message-ID.
+    with fixture.Server(certs, maildir=srv.maildir) as again:
+        env.write_account(again)
+        rs = env.run("outbox", "--resend", msg_id)
+        tap.is_(rs.rc, 0, "kill after the dot: --resend ID delivers", repr(rs))
+        ids = {header(raw, "Message-ID") for raw, _ in again.messages()}
+        tap.is_(len(ids), 1, "kill after the dot: the resent copy has the same Message-ID", ids)
 
 
 def test_concurrent_flush(certs):

@@ -55,7 +55,8 @@ def check_delivered(label, env, srv, r, mech):
     tap.is_(envl["auth_login"], USER, f"{label}: authenticated as the account's user")
     ids = {j[1] for j in env.journal()}
     tap.is_(len(ids), 1, f"{label}: one message journaled")
-    tap.is_(env.states(), ["queued", "sending", "sent"], f"{label}: journal queued → sending → sent")
+    tap.is_(env.states(), ["queued", "sending", "ending", "sent"],
+            f"{label}: journal queued → sending → ending (before the final dot) → sent")
     tap.is_(env.outbox(), [], f"{label}: the outbox is empty")
     cmds = srv.commands()
     auth = [c for c in cmds if " AUTH " in c]
@@ -166,7 +167,7 @@ def test_duplicates():
         # a refused duplicate leaves nothing there, queued or half-written.
         tap.is_(env.outbox() + env.box("outbox", "tmp"), [],
                 "duplicate: nothing left in the outbox (tmp/ included)")
-        tap.is_(env.states(), ["queued", "sending", "sent"],
+        tap.is_(env.states(), ["queued", "sending", "ending", "sent"],
                 "duplicate: nothing journaled for the refused send")
         third = env.send("--resend")
         tap.is_(third.rc, 0, "--resend sends it again", repr(third))
@@ -205,7 +206,8 @@ def test_sendmail():
     sent = env.box("sent", "cur")
     tap.ok(len(sent) == 1 and read(sent[0]).replace(b"\r\n", b"\n") == body,
            "sendmail: the archived copy is the same message (CRLF)")
-    tap.is_(env.states(), ["queued", "sending", "sent"], "sendmail: journal queued → sending → sent")
+    tap.is_(env.states(), ["queued", "sending", "ending", "sent"],
+            "sendmail: journal queued → sending → ending (before the command runs) → sent")
     env.env["FAKE_SENDMAIL_EXIT"] = "75"
     r = env.send("--resend")
     tap.is_(r.rc, 75, "sendmail exiting 75: not sent yet (75)", repr(r))

@@ -126,7 +126,8 @@ def test_temporary(certs, fault, want):
             tap.ok(msgs and len(sent) == 1 and read(sent[0]) == msgs[0][0],
                    f"{fault}: delivered bytes equal the sent copy")
             tap.is_(env.outbox(), [], f"{fault}: outbox empty")
-            tap.is_(env.states(msg_id)[-2:], ["sending", "sent"], f"{fault}: journal ends sent")
+            tap.is_(env.states(msg_id)[-3:], ["sending", "ending", "sent"],
+                    f"{fault}: journal ends sending → ending → sent")
             hist = env.run("history")
             tap.ok(re.search(r"(?m)^\S+ \S+ \S+\s+sent\s", hist.out),
                    f"{fault}: history follows the retry to sent", hist.out)
