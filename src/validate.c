@@ -882,9 +882,10 @@ static void validate_check_datetime(struct validate_sink *vs, const char *s, siz
 		for (start = end; start > 0 && validate_is_alpha(s[start - 1]); start--)
 			;
 		validate_report(vs, DIAG_ERROR, "datetime",
-		                _("has the time zone abbreviation %.*s, and abbreviations are "
-		                  "ambiguous (CST is China, US Central and Cuba time); write the "
-		                  "offset from UTC instead, e.g. +08:00 for China"),
+		                _("has the time zone written as %.*s, a name or abbreviation, "
+		                  "which is not read (many are ambiguous: CST is China, US "
+		                  "Central and Cuba time); write the offset from UTC instead, "
+		                  "e.g. +08:00 for China"),
 		                (int)(end - start), s + start);
 		break;
 	}

@@ -589,14 +589,15 @@ START_TEST(test_datetime_forms)
 	ck_bad(TF_OCCURRED_AT, "2026-11-20 24:00 +08:00", "not a valid time");
 	ck_bad(TF_OCCURRED_AT, "2026-11-20 12:00 +15:00", "-14:00 and +14:00");
 	ck_bad(TF_OCCURRED_AT, "2026-11-20 12:00 CST", "+08:00");
-	/* A letters-only zone is an abbreviation: said to be ambiguous, with the
-	 * numeric form to use instead. */
+	/* A letters-only zone is a name or abbreviation: not read (many are
+	 * ambiguous), with the numeric form to use instead. */
 	static const char *const abbr[] = {"CST", "cst", "PST", "CEST", "HKT", "ChADT"};
 	for (size_t i = 0; i < UTIL_ARRAY_LEN(abbr); i++) {
 		char *v = xasprintf("2026-11-20 12:00 %s ", abbr[i]);
-		char *want = xasprintf("has the time zone abbreviation %s, and abbreviations are "
-		                       "ambiguous (CST is China, US Central and Cuba time); write "
-		                       "the offset from UTC instead, e.g. +08:00 for China",
+		char *want = xasprintf("has the time zone written as %s, a name or abbreviation, "
+		                       "which is not read (many are ambiguous: CST is China, US "
+		                       "Central and Cuba time); write the offset from UTC instead, "
+		                       "e.g. +08:00 for China",
 		                       abbr[i]);
 		ck_bad(TF_OCCURRED_AT, v, want);
 		free(want);
