@@ -348,10 +348,47 @@ static bool attach_is_utf16(int fd)
 	return enc == TEXTENC_UTF16LE || enc == TEXTENC_UTF16BE;
 }
 
-/* The charset parameter a text/plain part in UTF-16 or UTF-32 needs, so
- * that support's mail reader shows the text and not every other byte as a
- * NUL (RFC 2781: "utf-16" when a byte order mark says the order, else the
- * order in the name); NULL for 8-bit text, which is sent as it is. */
+/* Text files larger than this are not read whole to name their charset
+ * (the profiles' limits are far below it). */
+#define ATTACH_CHARSET_READ_MAX ((off_t)32 << 20)
+
+/* The charset of 8-bit text: "utf-8" for valid UTF-8 beyond ASCII,
+ * "gb18030" for text shaped like GBK / GB18030 (Chinese Windows), NULL
+ * for ASCII (the default) or when it cannot be told. */
+static const char *attach_8bit_charset(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size > ATTACH_CHARSET_READ_MAX)
+		return NULL;
+	size_t size = (size_t)st.st_size;
+	char *buf = xmalloc(size);
+	size_t got = 0;
+	while (got < size) {
+		ssize_t n = pread(fd, buf + got, size - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	bool high = false;
+	for (size_t i = 0; i < got && !high; i++)
+		high = (unsigned char)buf[i] >= 0x80;
+	const char *cs = NULL;
+	if (high && textenc_utf8_errors(buf, got) == 0)
+		cs = "utf-8";
+	else if (high && textenc_looks_gb18030(buf, got))
+		cs = "gb18030";
+	/* A log may hold what it must not; leave no copy behind. */
+	explicit_bzero(buf, got);
+	free(buf);
+	return cs;
+}
+
+/* The charset parameter a text/plain part needs, so that support's mail
+ * reader shows the text: for UTF-16 and UTF-32 (RFC 2781: "utf-16" when a
+ * byte order mark says the order, else the order in the name), UTF-8 and
+ * GB18030; NULL for ASCII and for 8-bit text it cannot tell. */
 static const char *attach_text_charset(int fd)
 {
 	size_t bom = 0;
@@ -367,7 +404,7 @@ static const char *attach_text_charset(int fd)
 	case TEXTENC_BYTES:
 		break;
 	}
-	return NULL;
+	return attach_8bit_charset(fd);
 }
 
 /* Types the content of fd. libmagic reads from the current offset and

@@ -36,8 +36,9 @@ const char *attach_filename(const struct attach *a);
  * UTF-16 text without a byte order mark, which libmagic calls
  * application/octet-stream, is text/plain (textenc_detect()). */
 const char *attach_mime_type(const struct attach *a);
-/* For text/plain in UTF-16 or UTF-32, the charset parameter its part needs
- * ("utf-16" with a byte order mark, else "utf-16le" ...); NULL otherwise.
+/* For text/plain, the charset parameter its part needs: "utf-16" (with a
+ * byte order mark; else "utf-16le" ...), "utf-32", "utf-8" (beyond ASCII)
+ * or "gb18030"; NULL for ASCII, other types, or text it cannot tell.
  * Static. */
 const char *attach_charset(const struct attach *a);
 uint64_t attach_size(const struct attach *a);

@@ -351,23 +351,23 @@ encode "$TMP/enc/latin.txt" latin-1 "$TMP/enc/latin-latin-1"
 tm -a "$TMP/enc/latin-latin-1/app.log"
 is_rc 65 "a Latin-1 log → 65"
 same "$err" "$want" "a Latin-1 log: the messages of its UTF-8 version"
-for enc in utf-16-le-bom utf-16-le utf-16-be gbk; do
+for enc in utf-16-le-bom utf-16-le utf-16-be gbk utf-8 utf-8-bom; do
   encode "$TMP/enc/harmless.txt" $enc "$TMP/enc/harmless-$enc"
   tm -a "$TMP/enc/harmless-$enc/app.log"
   is_rc 0 "a harmless log in $enc → 0"
   # The charset a reader needs to show the text (RFC 2781 names for UTF-16:
-  # "utf-16" when a byte order mark gives the order); GBK goes as it is.
+  # "utf-16" when a byte order mark gives the order; GBK as gb18030).
   case $enc in
     utf-16-le-bom) ct='text/plain; charset=utf-16; name="app.log"' ;;
     utf-16-le) ct='text/plain; charset=utf-16le; name="app.log"' ;;
     utf-16-be) ct='text/plain; charset=utf-16be; name="app.log"' ;;
-    *) ct='text/plain; name="app.log"' ;;
+    gbk) ct='text/plain; charset=gb18030; name="app.log"' ;;
+    utf-8|utf-8-bom) ct='text/plain; charset=utf-8; name="app.log"' ;;
   esac
   if grep -qaF "Content-Type: $ct" "$TMP/out.eml" 2>/dev/null; then
     pass "…attached as $ct"; else fail "…attached as $ct" "$(grep -a 'app.log' "$TMP/out.eml" 2>/dev/null)"; fi
-  if [ "$enc" != gbk ]; then
-    # An independent reader decodes the part with that charset to the text.
-    if /usr/bin/python3 - "$TMP/out.eml" "$TMP/enc/harmless.txt" <<'PY'
+  # An independent reader decodes the part with that charset to the text.
+  if /usr/bin/python3 - "$TMP/out.eml" "$TMP/enc/harmless.txt" <<'PY'
 import email, email.policy, sys
 msg = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
 part = [p for p in msg.iter_attachments() if p.get_filename() == "app.log"][0]
@@ -375,9 +375,8 @@ text = part.get_content()
 want = open(sys.argv[2], encoding="utf-8").read()
 sys.exit(0 if text.lstrip("\ufeff") == want else 1)
 PY
-    then pass "…and Python's email package reads it back as the original text"
-    else fail "…and Python's email package reads it back as the original text"; fi
-  fi
+  then pass "…and Python's email package reads it back as the original text"
+  else fail "…and Python's email package reads it back as the original text"; fi
 done
 
 done_testing
