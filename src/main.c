@@ -1219,8 +1219,16 @@ static void main_history_add(struct main_run *r, struct spool *s, const char *fp
 	}
 }
 
-static void main_report(const struct deliver_outcome *out, const char *id, const char *msgid)
+/* The outcome of one delivery, and what to do next; config is the -c file,
+ * which the commands given must name too. */
+static void main_report(const struct deliver_outcome *out, const char *id, const char *msgid,
+                        const char *config)
 {
+	if (out->state != SPOOL_STATE_SENT && config)
+		fprintf(stderr,
+		        _("ticketmail: (the commands below need the same account file: "
+		          "ticketmail -c %s outbox ...)\n"),
+		        config);
 	switch (out->state) {
 	case SPOOL_STATE_SENT:
 		printf(_("Sent. Message-ID %s\n"), msgid);
@@ -1334,7 +1342,7 @@ static int main_send(struct main_run *r, bool *queued)
 	deliver_spooled(s, r->acct, id, isatty(STDERR_FILENO), &out);
 	if (out.state != SPOOL_STATE_QUEUED)
 		main_history_add(r, s, fp, spool_state_name(out.state));
-	main_report(&out, id, compose_message_id(r->c));
+	main_report(&out, id, compose_message_id(r->c), r->o->config);
 	status = out.exit_status;
 	deliver_outcome_finish(&out);
 	free(id);
@@ -1588,7 +1596,7 @@ static int main_outbox_flush(struct spool *s, const struct main_opts *o)
 		}
 		struct deliver_outcome out;
 		deliver_spooled(s, a, e[i].id, isatty(STDERR_FILENO), &out);
-		main_report(&out, e[i].id, e[i].message_id ? e[i].message_id : "-");
+		main_report(&out, e[i].id, e[i].message_id ? e[i].message_id : "-", o->config);
 		if (out.state != SPOOL_STATE_QUEUED)
 			main_history_mark(s, e[i].message_id, out.state);
 		if (out.exit_status != EX_OK && status == EX_OK)

@@ -26,6 +26,8 @@ mkdir -p "$FAKE_SENDMAIL_DIR"
 # 1. A message waiting in the outbox: the command exits 75 (EX_TEMPFAIL).
 run env FAKE_SENDMAIL_EXIT=75 "$TICKETMAIL" --lang en -c "$TMP/alt.ini" --yes --ticket "$TMP/w.ini"
 is_rc 75 "sendmail exiting 75: queued (75)"
+has "$err" "need the same account file: ticketmail -c $TMP/alt.ini outbox" \
+  "the retry hint names the -c file the send used"
 id=$(ls "$spool/outbox/new")
 if [ -n "$id" ]; then pass "one message waits in the outbox"; else fail "one message waits in the outbox"; fi
 journal_lines() { wc -l <"$spool/journal"; }
