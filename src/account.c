@@ -845,6 +845,9 @@ static char *account_secret_from_command(const char *key, const char *cmd, char 
 	return secret;
 }
 
+/* One question; *empty tells an empty answer from other failures. */
+static char *account_prompt_once(const char *prompt, bool *empty, char **errstr);
+
 static char *account_secret_prompt(struct account *a, char **errstr)
 {
 	if (!isatty(STDIN_FILENO)) {
@@ -858,7 +861,17 @@ static char *account_secret_prompt(struct account *a, char **errstr)
 	if (hint)
 		fprintf(stderr, "%s\n", hint);
 	char *prompt = xasprintf(_("Password for %s at %s: "), a->user, a->smtp_url);
-	char *secret = account_prompt_secret(prompt, errstr);
+	/* An Enter pressed too soon asks again, twice, rather than ending the
+	 * run. */
+	char *secret = NULL;
+	bool empty = true;
+	for (int tries = 0; !secret && empty && tries < 3; tries++) {
+		if (tries && errstr) {
+			free(*errstr);
+			*errstr = NULL;
+		}
+		secret = account_prompt_once(prompt, &empty, errstr);
+	}
 	free(prompt);
 	return secret;
 }
@@ -991,6 +1004,13 @@ static int account_read_line(char *buf, size_t *len_out, const sigset_t *waitmas
 
 char *account_prompt_secret(const char *prompt, char **errstr)
 {
+	bool empty = false;
+	return account_prompt_once(prompt, &empty, errstr);
+}
+
+static char *account_prompt_once(const char *prompt, bool *empty, char **errstr)
+{
+	*empty = false;
 	struct termios tio;
 	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &tio) != 0) {
 		account_err(errstr, _("cannot ask for the password: standard input is not a "
@@ -1029,9 +1049,10 @@ char *account_prompt_secret(const char *prompt, char **errstr)
 		account_err(errstr, _("the password is longer than %u bytes"), ACCOUNT_SECRET_MAX);
 	else if (err)
 		account_err(errstr, _("cannot read the password: %s"), strerror(err));
-	else if (len == 0)
+	else if (len == 0) {
+		*empty = true;
 		account_err(errstr, _("no password given"));
-	else
+	} else
 		secret = xstrndup(buf, len);
 	explicit_bzero(buf, ACCOUNT_SECRET_MAX + 1);
 	free(buf);

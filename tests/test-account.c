@@ -614,6 +614,63 @@ START_TEST(test_prompt_interrupted_by_handled_signal)
 }
 END_TEST
 
+/* An Enter pressed too soon at the account's password prompt asks again
+ * (twice), instead of ending the run. */
+START_TEST(test_prompt_empty_asks_again)
+{
+	for (int empties = 1; empties <= 3; empties++) {
+		struct account *a = load_ok("[account]\nfrom = me@qq.com\n", 0600);
+		int master = posix_openpt(O_RDWR | O_NOCTTY);
+		ck_assert_int_ge(master, 0);
+		ck_assert_int_eq(grantpt(master), 0);
+		ck_assert_int_eq(unlockpt(master), 0);
+		int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+		ck_assert_int_ge(slave, 0);
+		int res[2];
+		ck_assert_int_eq(pipe(res), 0);
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			signal(SIGTERM, SIG_DFL);
+			dup2(slave, STDIN_FILENO);
+			dup2(slave, STDERR_FILENO);
+			char *err = NULL;
+			const char *s = account_secret(a, &err);
+			const char *out = s ? s : err;
+			if (write(res[1], out, strlen(out)) < 0)
+				_exit(2);
+			_exit(s ? 0 : 1);
+		}
+		close(res[1]);
+		for (int i = 0; i < empties; i++) {
+			free(read_until(master, "Password for"));
+			ck_assert_int_eq(write(master, "\n", 1), 1);
+		}
+		if (empties < 3) {
+			free(read_until(master, "Password for"));
+			ck_assert_int_eq(write(master, "hunter2\n", 8), 8);
+		}
+		int status;
+		wait_child(pid, &status, "the answers");
+		char got[128] = "";
+		wait_input(res[0], "the result");
+		ck_assert_int_gt(read(res[0], got, sizeof got - 1), 0);
+		if (empties < 3) {
+			ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			ck_assert_str_eq(got, "hunter2");
+		} else {
+			/* Three empty answers: given up, saying why. */
+			ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+			ck_assert_str_eq(got, "no password given");
+		}
+		close(master);
+		close(slave);
+		close(res[0]);
+		account_free(a);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	setenv("TICKETMAIL_DATADIR", TOP_DIR "/share", 1);
@@ -644,6 +701,7 @@ int main(void)
 		tcase_add_test(tc, test_prompt_no_echo);
 		tcase_add_test(tc, test_prompt_restores_on_signal);
 		tcase_add_test(tc, test_prompt_interrupted_by_handled_signal);
+		tcase_add_test(tc, test_prompt_empty_asks_again);
 	}
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
