@@ -920,12 +920,15 @@ static const struct secrets_keyword secrets_keywords[] = {
      * other words (keywords match whole words only). */
     {"pass", SECRETS_PASSWORD, SECRETS_VALUE_LABELLED},
     {"pw", SECRETS_PASSWORD, SECRETS_VALUE_LABELLED},
+    /* "PIN: 483920" is one; "the PIN was reset", "PIN码错误" are prose. */
+    {"pin", SECRETS_PASSWORD, SECRETS_VALUE_LABELLED},
     {"登录密码", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
     {"資金密碼", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
     {"资金密码", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
     {"交易密码", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
     {"密碼", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
     {"密码", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
+    {"口令", SECRETS_PASSWORD, SECRETS_VALUE_PASSWORD},
 };
 
 /* Words that follow "password:" in support stories without being one. */
