@@ -52,3 +52,18 @@ done_testing() {
   echo "1..$tap_n"
   [ "$tap_failed" -eq 0 ]
 }
+
+# sendmail_account FILE DIR: writes FILE (0600), an account that sends with
+# tests/data/fake-sendmail.sh, which keeps what it is given in DIR.
+sendmail_account() {
+  mkdir -p "$(dirname "$1")" "$2"
+  cat >"$1" <<INI
+[account]
+from = zhang.wei@example.com
+name = Zhang Wei
+transport = sendmail
+sendmail_command = $TOP_DIR/tests/data/fake-sendmail.sh
+INI
+  chmod 600 "$1"
+  export FAKE_SENDMAIL_DIR="$2"
+}

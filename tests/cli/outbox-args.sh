@@ -12,16 +12,7 @@ sed "s#= shots/#= $ex/shots/#" "$ex/withdrawal-zh.ini" >"$TMP/w.ini"
 spool="$XDG_DATA_HOME/ticketmail"
 
 # The account lives outside the default place: only -c finds it.
-cat >"$TMP/alt.ini" <<INI
-[account]
-from = zhang.wei@example.com
-name = Zhang Wei
-transport = sendmail
-sendmail_command = $TOP_DIR/tests/data/fake-sendmail.sh
-INI
-chmod 600 "$TMP/alt.ini"
-export FAKE_SENDMAIL_DIR="$TMP/fs"
-mkdir -p "$FAKE_SENDMAIL_DIR"
+sendmail_account "$TMP/alt.ini" "$TMP/fs"
 
 # 1. A message waiting in the outbox: the command exits 75 (EX_TEMPFAIL).
 run env FAKE_SENDMAIL_EXIT=75 "$TICKETMAIL" --lang en -c "$TMP/alt.ini" --yes --ticket "$TMP/w.ini"

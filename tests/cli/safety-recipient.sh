@@ -170,16 +170,7 @@ if printf '%s' "$out" | grep -qa '^Bcc:'; then fail "…but it is never a header
 
 # 8. Sending for real (sendmail transport, --yes): refusals write nothing to
 #    the outbox or the sent folder and never run sendmail.
-cat >"$XDG_CONFIG_HOME/ticketmail/config.ini" <<INI
-[account]
-from = zhang.wei@example.com
-name = Zhang Wei
-transport = sendmail
-sendmail_command = $TOP_DIR/tests/data/fake-sendmail.sh
-INI
-chmod 600 "$XDG_CONFIG_HOME/ticketmail/config.ini"
-export FAKE_SENDMAIL_DIR="$TMP/fs"
-mkdir -p "$FAKE_SENDMAIL_DIR"
+sendmail_account "$XDG_CONFIG_HOME/ticketmail/config.ini" "$TMP/fs"
 spool="$XDG_DATA_HOME/ticketmail"
 untouched() {
   local files

@@ -24,11 +24,7 @@ is_rc 65 "--set: a blank inside the address is still refused"
 # 2. Sent once (through a stand-in sendmail), the same ticket with blanks
 #    after a value, from --set or from the file (an ideographic space,
 #    which the file keeps), is refused as a duplicate.
-mkdir -p "$XDG_CONFIG_HOME/ticketmail" "$TMP/sm"
-printf '[account]\nfrom = zhang.wei@example.com\ntransport = sendmail\nsendmail_command = %s\n' \
-  "$TOP_DIR/tests/data/fake-sendmail.sh" >"$XDG_CONFIG_HOME/ticketmail/config.ini"
-chmod 600 "$XDG_CONFIG_HOME/ticketmail/config.ini"
-export FAKE_SENDMAIL_DIR="$TMP/sm"
+sendmail_account "$XDG_CONFIG_HOME/ticketmail/config.ini" "$TMP/sm"
 cp "$ex/withdrawal-zh.ini" "$TMP/t.ini"
 cp -r "$ex/shots" "$TMP/shots"
 run "$TICKETMAIL" --ticket "$TMP/t.ini" --yes
