@@ -68,6 +68,13 @@ class Session:
         self.prompt()
         self.child.sendline(answer)
 
+    def edit(self, field):
+        """At the review: "e", then the field's key at "Which field?"."""
+        self.child.sendline("e")
+        self.child.expect_exact("Which field?")
+        self.prompt()
+        self.child.sendline(field)
+
     def again(self, answer, expect=None):
         """After a refused answer: waits for the error (and text), answers again."""
         self.child.expect_exact("✗")
