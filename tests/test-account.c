@@ -458,11 +458,13 @@ static void on_int(int sig)
 }
 
 /* Starts a child whose stdin is the slave side of a new pty and which runs
- * the prompt; the answer goes to the pipe res. The child starts from the
+ * the prompt (with a, account a's password question instead: its preset
+ * hint, its prompt and its retries); the answer goes to the pipe res. The child starts from the
  * default dispositions (Check's own SIGTERM handler kills the whole process
  * group), or, with catch_int, with a SIGINT handler that returns, as a
  * program's own handler would. Returns the child's pid. */
-static pid_t prompt_child(int *master_out, int *slave_out, int res[2], bool catch_int)
+static pid_t prompt_child(int *master_out, int *slave_out, int res[2], bool catch_int,
+                          struct account *a)
 {
 	int master = posix_openpt(O_RDWR | O_NOCTTY);
 	ck_assert_int_ge(master, 0);
@@ -481,7 +483,8 @@ static pid_t prompt_child(int *master_out, int *slave_out, int res[2], bool catc
 		dup2(slave, STDIN_FILENO);
 		dup2(slave, STDERR_FILENO);
 		char *err = NULL;
-		char *s = account_prompt_secret("Password: ", &err);
+		const char *s =
+		    a ? account_secret(a, &err) : account_prompt_secret("Password: ", &err);
 		const char *out = s ? s : err;
 		if (write(res[1], out, strlen(out)) < 0)
 			_exit(2);
@@ -539,7 +542,7 @@ static void wait_child(pid_t pid, int *status, const char *what)
 START_TEST(test_prompt_no_echo)
 {
 	int master, slave, res[2];
-	pid_t pid = prompt_child(&master, &slave, res, false);
+	pid_t pid = prompt_child(&master, &slave, res, false, NULL);
 	free(read_until(master, "Password: "));
 	ck_assert_int_eq(write(master, "hunter2\n", 8), 8);
 	char got[64] = "";
@@ -565,7 +568,7 @@ END_TEST
 START_TEST(test_prompt_restores_on_signal)
 {
 	int master, slave, res[2];
-	pid_t pid = prompt_child(&master, &slave, res, false);
+	pid_t pid = prompt_child(&master, &slave, res, false, NULL);
 	free(read_until(master, "Password: "));
 	struct termios tio;
 	ck_assert_int_eq(tcgetattr(slave, &tio), 0);
@@ -592,7 +595,7 @@ START_TEST(test_prompt_interrupted_by_handled_signal)
 {
 	for (int round = 0; round < 30; round++) {
 		int master, slave, res[2];
-		pid_t pid = prompt_child(&master, &slave, res, true);
+		pid_t pid = prompt_child(&master, &slave, res, true, NULL);
 		free(read_until(master, "Password: "));
 		ck_assert_int_eq(kill(pid, SIGINT), 0);
 		int status;
@@ -620,28 +623,8 @@ START_TEST(test_prompt_empty_asks_again)
 {
 	for (int empties = 1; empties <= 3; empties++) {
 		struct account *a = load_ok("[account]\nfrom = me@qq.com\n", 0600);
-		int master = posix_openpt(O_RDWR | O_NOCTTY);
-		ck_assert_int_ge(master, 0);
-		ck_assert_int_eq(grantpt(master), 0);
-		ck_assert_int_eq(unlockpt(master), 0);
-		int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
-		ck_assert_int_ge(slave, 0);
-		int res[2];
-		ck_assert_int_eq(pipe(res), 0);
-		pid_t pid = fork();
-		ck_assert_int_ge(pid, 0);
-		if (pid == 0) {
-			signal(SIGTERM, SIG_DFL);
-			dup2(slave, STDIN_FILENO);
-			dup2(slave, STDERR_FILENO);
-			char *err = NULL;
-			const char *s = account_secret(a, &err);
-			const char *out = s ? s : err;
-			if (write(res[1], out, strlen(out)) < 0)
-				_exit(2);
-			_exit(s ? 0 : 1);
-		}
-		close(res[1]);
+		int master, slave, res[2];
+		pid_t pid = prompt_child(&master, &slave, res, false, a);
 		for (int i = 0; i < empties; i++) {
 			free(read_until(master, "Password for"));
 			ck_assert_int_eq(write(master, "\n", 1), 1);
