@@ -539,6 +539,18 @@ static void wait_child(pid_t pid, int *status, const char *what)
 	ck_abort_msg("the prompt was still waiting 10 s after %s", what);
 }
 
+/* After a prompt child: the terminal echoes again, and its descriptors
+ * are closed. */
+static void end_child(int master, int slave, int res[2])
+{
+	struct termios tio;
+	ck_assert_int_eq(tcgetattr(slave, &tio), 0);
+	ck_assert(tio.c_lflag & ECHO);
+	close(master);
+	close(slave);
+	close(res[0]);
+}
+
 START_TEST(test_prompt_no_echo)
 {
 	int master, slave, res[2];
@@ -556,12 +568,7 @@ START_TEST(test_prompt_no_echo)
 	char *rest = read_until(master, "\n");
 	ck_assert_ptr_null(strstr(rest, "hunter2"));
 	free(rest);
-	struct termios tio;
-	ck_assert_int_eq(tcgetattr(slave, &tio), 0);
-	ck_assert(tio.c_lflag & ECHO);
-	close(master);
-	close(slave);
-	close(res[0]);
+	end_child(master, slave, res);
 }
 END_TEST
 
@@ -579,11 +586,7 @@ START_TEST(test_prompt_restores_on_signal)
 	/* The signal still ends the process, and the echo is back. */
 	ck_assert(WIFSIGNALED(status));
 	ck_assert_int_eq(WTERMSIG(status), SIGTERM);
-	ck_assert_int_eq(tcgetattr(slave, &tio), 0);
-	ck_assert(tio.c_lflag & ECHO);
-	close(master);
-	close(slave);
-	close(res[0]);
+	end_child(master, slave, res);
 }
 END_TEST
 
@@ -607,12 +610,7 @@ START_TEST(test_prompt_interrupted_by_handled_signal)
 		wait_input(res[0], "the result");
 		ck_assert_int_gt(read(res[0], got, sizeof got - 1), 0);
 		ck_assert_str_eq(got, "interrupted");
-		struct termios tio;
-		ck_assert_int_eq(tcgetattr(slave, &tio), 0);
-		ck_assert(tio.c_lflag & ECHO);
-		close(master);
-		close(slave);
-		close(res[0]);
+		end_child(master, slave, res);
 	}
 }
 END_TEST
@@ -646,9 +644,7 @@ START_TEST(test_prompt_empty_asks_again)
 			ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 			ck_assert_str_eq(got, "no password given");
 		}
-		close(master);
-		close(slave);
-		close(res[0]);
+		end_child(master, slave, res);
 		account_free(a);
 	}
 }
