@@ -320,15 +320,8 @@ static enum textenc attach_head_encoding(int fd, size_t *bom_out)
 	 * goes on (a surrogate pair may be cut at the end of what it sees). */
 	enum { WANT = TEXTENC_SNIFF_BYTES + 2 };
 	char *buf = xmalloc(WANT);
-	size_t got = 0;
-	while (got < WANT) {
-		ssize_t n = pread(fd, buf + got, WANT - got, (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	ssize_t nread = util_pread_full(fd, buf, WANT, 0);
+	size_t got = nread > 0 ? (size_t)nread : 0;
 	enum textenc enc = textenc_detect(buf, got, bom_out);
 	explicit_bzero(buf, got);
 	free(buf);
@@ -362,15 +355,8 @@ static const char *attach_8bit_charset(int fd)
 		return NULL;
 	size_t size = (size_t)st.st_size;
 	char *buf = xmalloc(size);
-	size_t got = 0;
-	while (got < size) {
-		ssize_t n = pread(fd, buf + got, size - got, (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	ssize_t nread = util_pread_full(fd, buf, size, 0);
+	size_t got = nread > 0 ? (size_t)nread : 0;
 	bool high = false;
 	for (size_t i = 0; i < got && !high; i++)
 		high = (unsigned char)buf[i] >= 0x80;

@@ -24,15 +24,8 @@ static char *deliver_recipient(int fd)
 	 * more than it can need. */
 	enum { DELIVER_MAX_HEADER = 65536 };
 	char *buf = xmalloc(DELIVER_MAX_HEADER + 1);
-	size_t got = 0;
-	while (got < DELIVER_MAX_HEADER) {
-		ssize_t n = pread(fd, buf + got, DELIVER_MAX_HEADER - got, (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	ssize_t nread = util_pread_full(fd, buf, DELIVER_MAX_HEADER, 0);
+	size_t got = nread > 0 ? (size_t)nread : 0;
 	buf[got] = '\0';
 	char *addr = deliver_find_to(buf);
 	free(buf);

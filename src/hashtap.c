@@ -115,24 +115,6 @@ static void hashtap_changed(struct hashtap *h)
 	pthread_mutex_unlock(&h->lock);
 }
 
-/* Reads up to want bytes at off, retrying short reads: the count (less only
- * at the end of the file), or -1 with errno set. */
-static ssize_t hashtap_pread(int fd, unsigned char *buf, size_t want, off_t off)
-{
-	size_t got = 0;
-	while (got < want) {
-		ssize_t r = pread(fd, buf + got, want - got, off + (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 /* A piece that may be read now: the next unclaimed one, when its slot is
  * free. */
 static bool hashtap_can_read(struct hashtap *h)
@@ -155,7 +137,7 @@ static bool hashtap_read_one(struct hashtap *h)
 	s->err = 0;
 	s->len = 0;
 	if (p->len > 0) {
-		s->len = hashtap_pread(h->fds[p->att], s->buf, p->len, (off_t)p->off);
+		s->len = util_pread_full(h->fds[p->att], s->buf, p->len, (off_t)p->off);
 		if (s->len < 0)
 			s->err = errno;
 	}

@@ -593,16 +593,8 @@ static int main_scan_secrets(struct main_run *r, const char *smtp_secret, bool m
 			continue;
 		uint64_t size = compose_attachment_size(r->c, i);
 		char *buf = xmalloc(size + 1);
-		size_t got = 0;
-		while (got < size) {
-			ssize_t n = pread(compose_attachment_fd(r->c, i), buf + got, size - got,
-			                  (off_t)got);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
+		ssize_t nread = util_pread_full(compose_attachment_fd(r->c, i), buf, size, 0);
+		size_t got = nread > 0 ? (size_t)nread : 0;
 		secrets_diagnose(s, buf, got, SECRETS_CTX_ATTACHMENT, extras, txid, -1,
 		                 compose_attachment_name(r->c, i), &sd);
 		/* A log may hold what it must not; leave no copy behind. */

@@ -929,25 +929,6 @@ size_t mime_base64_lines(const void *data, size_t n, char *out, enum mime_b64_im
 	return (size_t)(o - out);
 }
 
-/* Reads up to want bytes at off, retrying short reads; returns the count,
- * or -1 with errno set. */
-static ssize_t mime_pread_full(int fd, unsigned char *buf, size_t want, off_t off)
-{
-	size_t got = 0;
-	while (got < want) {
-		ssize_t n = pread(fd, buf + got, want - got, off + (off_t)got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 /* Where attachment bytes come from: pread() into our own buffer, or the
  * caller's source (struct mime_source). */
 struct mime_reader {
@@ -986,7 +967,7 @@ static ssize_t mime_reader_next(struct mime_reader *r, const struct mime_attachm
 		return n;
 	}
 	*data = r->buf;
-	return mime_pread_full(a->fd, r->buf, MIME_CHUNK_IN, (off_t)off);
+	return util_pread_full(a->fd, r->buf, MIME_CHUNK_IN, (off_t)off);
 }
 
 static enum mime_status mime_stream_attachment(FILE *out, const struct mime_attachment *a,

@@ -1111,15 +1111,8 @@ static enum prompt_verdict prompt_check_attachment(const struct ticket *t, const
 	} else if (strcmp(attach_mime_type(a), "text/plain") == 0) {
 		/* A log is read as it will be sent, and scanned as before sending. */
 		char *buf = xmalloc(size + 1);
-		size_t got = 0;
-		while (got < size) {
-			ssize_t r = pread(attach_fd(a), buf + got, size - got, (off_t)got);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
+		ssize_t nread = util_pread_full(attach_fd(a), buf, size, 0);
+		size_t got = nread > 0 ? (size_t)nread : 0;
 		v = prompt_check_secrets(t, -1, attach_filename(a), buf, got, NULL);
 		explicit_bzero(buf, size);
 		free(buf);

@@ -442,3 +442,21 @@ int util_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return e;
 }
+
+ssize_t util_pread_full(int fd, void *buf, size_t want, off_t off)
+{
+	unsigned char *p = buf;
+	size_t got = 0;
+	while (got < want) {
+		ssize_t n = pread(fd, p + got, want - got, off + (off_t)got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}

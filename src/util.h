@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define UTIL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -96,6 +97,11 @@ struct util_sym {
  * thread's that the next failing call overwrites) and nothing left open. */
 void *util_dlopen_syms(const char *file, int flags, const struct util_sym *syms, size_t n,
                        const char **why_out);
+
+/* Reads up to want bytes of fd at off with pread(), retrying short reads
+ * and EINTR; returns the count (less only at the end of the file), or -1
+ * with errno set. */
+ssize_t util_pread_full(int fd, void *buf, size_t want, off_t off);
 
 /* pthread_create() for a worker that must never run a signal handler: the
  * thread starts with every signal blocked, so that SIGINT and friends reach

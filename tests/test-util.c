@@ -2,9 +2,12 @@
 #include "util.h"
 
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 START_TEST(test_strbuf_grows)
 {
@@ -129,6 +132,27 @@ START_TEST(test_thread_start_blocks_signals)
 }
 END_TEST
 
+/* The whole request, from an offset; less only at the end; -1 on error. */
+START_TEST(test_pread_full)
+{
+	char path[] = "/tmp/test-util-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert_int_eq(write(fd, "0123456789", 10), 10);
+	char buf[16] = "";
+	ck_assert_int_eq(util_pread_full(fd, buf, 4, 3), 4);
+	ck_assert(memcmp(buf, "3456", 4) == 0);
+	ck_assert_int_eq(util_pread_full(fd, buf, sizeof buf, 6), 4);
+	ck_assert(memcmp(buf, "6789", 4) == 0);
+	ck_assert_int_eq(util_pread_full(fd, buf, sizeof buf, 10), 0);
+	close(fd);
+	errno = 0;
+	ck_assert_int_eq(util_pread_full(fd, buf, 4, 0), -1);
+	ck_assert_int_eq(errno, EBADF);
+}
+END_TEST
+
 static Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -142,6 +166,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_edit_distance);
 	tcase_add_test(tc, test_basename);
 	tcase_add_test(tc, test_thread_start_blocks_signals);
+	tcase_add_test(tc, test_pread_full);
 	suite_add_tcase(s, tc);
 	return s;
 }
